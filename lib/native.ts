@@ -1,0 +1,115 @@
+/**
+ * The one typed interface to the C++ addon. Everything in lib/ reaches native code through
+ * the `native` object exported here; nothing else loads the addon.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodeGypBuild from 'node-gyp-build';
+import { ArgumentError, DTypeError, IOError, ShapeError, TensorgradError } from './errors.js';
+
+/** An opaque handle to a native tensor; only lib/ touches it. */
+export type Handle = { readonly __tensorHandle: unique symbol };
+
+export interface BackendInfo {
+  /** The kernel ISA in use: 'avx512', 'avx2' or 'ref' (portable C++). */
+  isa: 'avx512' | 'avx2' | 'ref';
+  /** True when TENSORGRAD_ISA asked for an ISA this CPU cannot run (the best one is used). */
+  isaOverrideIgnored: boolean;
+  cpu: { sse2: boolean; avx2: boolean; fma: boolean; avx512f: boolean; neon: boolean };
+  numThreads: number;
+}
+
+export interface MemoryStats {
+  /** Bytes of tensor memory in use in the whole process (rounded up to size classes). */
+  bytesInUse: number;
+  peakBytesInUse: number;
+  /** Freed bytes kept by the caching allocator for reuse. */
+  bytesCached: number;
+  cacheLimit: number;
+  allocations: number;
+  cacheHits: number;
+  /** Bytes owned by tensors of this thread (main thread or worker), as reported to V8. */
+  envLiveBytes: number;
+}
+
+export interface NativeBinding {
+  fromTypedArray(data: Float32Array | Int32Array, shape: number[], copy: boolean): Handle;
+  full(shape: number[], value: number, dtype: string): Handle;
+  arange(start: number, end: number, step: number, dtype: string): Handle;
+  rand(shape: number[]): Handle;
+  randn(shape: number[]): Handle;
+  manualSeed(seed: number): void;
+  meta(h: Handle): [number[], number[], 'float32' | 'int32', number];
+  data(h: Handle): Float32Array | Int32Array;
+  item(h: Handle): number;
+  dispose(h: Handle): void;
+  reshape(h: Handle, shape: number[]): Handle;
+  view(h: Handle, shape: number[]): Handle;
+  transpose(h: Handle, dim0: number, dim1: number): Handle;
+  permute(h: Handle, dims: number[]): Handle;
+  slice(h: Handle, start: number, end: number, step: number): Handle;
+  select(h: Handle, index: number): Handle;
+  contiguous(h: Handle): Handle;
+  clone(h: Handle): Handle;
+  toDType(h: Handle, dtype: string): Handle;
+  unary(op: number, h: Handle): Handle;
+  binary(op: number, a: Handle, b: Handle): Handle;
+  binaryScalar(op: number, a: Handle, b: number, scalarFirst: boolean): Handle;
+  clamp(h: Handle, min: number, max: number): Handle;
+  reduce(op: number, h: Handle, dims: number[], keepdim: boolean): Handle;
+  mean(h: Handle, dims: number[], keepdim: boolean): Handle;
+  argExtreme(isMax: boolean, h: Handle, dim: number | null, keepdim: boolean): Handle;
+  backendInfo(): BackendInfo;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  memoryStats(): MemoryStats;
+  emptyCache(): void;
+  setCacheLimit(bytes: number): void;
+  setErrorClasses(classes: Record<string, unknown>): void;
+}
+
+/** Op codes shared with native/kernels (UnaryOp, BinaryOp, ReduceOp): keep the order. */
+export const UnaryOp = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4 } as const;
+export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 } as const;
+export const ReduceOp = { sum: 0, max: 1, min: 2 } as const;
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'tensorgrad') return dir;
+      } catch {
+        // an unreadable package.json on the way up is not ours
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new TensorgradError('tensorgrad: cannot find the package root (package.json)', 'ERR_NATIVE_NOT_BUILT');
+    dir = parent;
+  }
+}
+
+function load(): NativeBinding {
+  const root = packageRoot();
+  try {
+    // prebuilds/<platform>-<arch>/ first, then build/Release (node-gyp).
+    return nodeGypBuild(root) as NativeBinding;
+  } catch (gypError) {
+    // `npm run build:cmake` (cmake-js) builds the same sources into build-cmake/Release.
+    const cmakeBuild = join(root, 'build-cmake', 'Release', 'tensorgrad.node');
+    if (existsSync(cmakeBuild)) return createRequire(import.meta.url)(cmakeBuild) as NativeBinding;
+    throw new TensorgradError(
+      `tensorgrad: the native addon is not built for ${process.platform}-${process.arch} (Node ${process.version}). ` +
+        `Build it with \`npm run build:native\` (node-gyp) or \`npm run build:cmake\` (cmake-js) in ${root}. ` +
+        `(${(gypError as Error).message.split('\n')[0]})`,
+      'ERR_NATIVE_NOT_BUILT',
+      { cause: gypError },
+    );
+  }
+}
+
+export const native: NativeBinding = load();
+native.setErrorClasses({ TensorgradError, ShapeError, DTypeError, ArgumentError, IOError });

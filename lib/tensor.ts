@@ -1,0 +1,341 @@
+/**
+ * Tensor: an n-dimensional array of float32 (or int32 for indices and labels) whose memory
+ * and arithmetic live in the native core. Views (reshape, transpose, slice, ...) share memory.
+ * Memory is freed when the Tensor is garbage-collected; dispose() frees it sooner.
+ */
+import { ArgumentError, DTypeError } from './errors.js';
+import { formatTensor } from './format.js';
+import { BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
+import { checkDim, checkDType, checkInt, checkNumber, checkShape, describe, type DType, fail } from './validate.js';
+
+export type { DType } from './validate.js';
+export type NestedArray = number | NestedArray[];
+
+type Meta = [number[], number[], DType, number];
+
+export class Tensor {
+  /** @internal */
+  readonly _h: Handle;
+  #meta: Meta | undefined;
+  #disposed = false;
+
+  /** @internal Use tensor(), zeros(), Tensor.from() and friends to make tensors. */
+  constructor(handle: Handle) {
+    this._h = handle;
+  }
+
+  /** Wraps a typed array without copying: the tensor and the array share memory. */
+  static from(data: Float32Array | Int32Array, shape?: readonly number[]): Tensor {
+    if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
+      fail('Tensor.from', 'data', 'a Float32Array or Int32Array', data);
+    }
+    const dims = shape === undefined ? [data.length] : checkShape('Tensor.from', 'shape', shape);
+    const numel = dims.reduce((a, b) => a * b, 1);
+    if (numel !== data.length) {
+      throw new ArgumentError(`Tensor.from: shape [${dims.join(', ')}] needs ${numel} elements, but data has ${data.length}`);
+    }
+    return new Tensor(native.fromTypedArray(data, [...dims], false));
+  }
+
+  get #m(): Meta {
+    if (this.#meta === undefined) this.#meta = native.meta(this._h);
+    return this.#meta;
+  }
+
+  /** The size of each dimension (a fresh copy). */
+  get shape(): number[] {
+    return [...this.#m[0]];
+  }
+  /** Element strides of each dimension. */
+  get strides(): number[] {
+    return [...this.#m[1]];
+  }
+  get dtype(): DType {
+    return this.#m[2];
+  }
+  get ndim(): number {
+    return this.#m[0].length;
+  }
+  /** Number of elements. */
+  get numel(): number {
+    return this.#m[0].reduce((a, b) => a * b, 1);
+  }
+  /** size() is the shape; size(dim) one dimension (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return this.shape;
+    const d = checkDim('size', 'dim', dim, this.ndim);
+    return this.#m[0][d < 0 ? d + this.ndim : d]!;
+  }
+  isContiguous(): boolean {
+    const [shape, strides] = this.#m;
+    let expected = 1;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (shape[i] !== 1 && strides[i] !== expected) return false;
+      expected *= shape[i]!;
+    }
+    return true;
+  }
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * The elements in row-major order as a typed array. For a contiguous tensor this is a view
+   * of the tensor's own memory (writes show up in the tensor); otherwise it is a copy.
+   */
+  data(): Float32Array | Int32Array {
+    return native.data(this._h);
+  }
+  /** The elements as nested arrays of numbers. */
+  toArray(): NestedArray {
+    const flat = this.data();
+    const shape = this.#m[0];
+    if (shape.length === 0) return flat[0]!;
+    let pos = 0;
+    const build = (dim: number): NestedArray[] => {
+      const n = shape[dim]!;
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = dim === shape.length - 1 ? flat[pos++]! : build(dim + 1);
+      return out;
+    };
+    return build(0);
+  }
+  /** The value of a one-element tensor. */
+  item(): number {
+    return native.item(this._h);
+  }
+  /** Prints like PyTorch: `tensor([[1., 2.], [3., 4.]])`. */
+  toString(): string {
+    return formatTensor(this.#m[0], this.#m[2], this.#m[0].some((d) => d === 0) ? new Float32Array(0) : this.data());
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+  /** Frees the native memory now (views keep theirs alive). Using the tensor afterwards throws. */
+  dispose(): void {
+    if (this.#disposed) return;
+    native.dispose(this._h);
+    this.#disposed = true;
+  }
+
+  // ---- views and copies -------------------------------------------------------------
+  /** Same data, new shape (one entry may be -1). A view when possible, else a copy. */
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return new Tensor(native.reshape(this._h, shapeArgs('reshape', shape)));
+  }
+  /** Like reshape, but never copies: throws ShapeError when the memory layout does not allow a view. */
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return new Tensor(native.view(this._h, shapeArgs('view', shape)));
+  }
+  /** All elements in one dimension. */
+  flatten(): Tensor {
+    return this.reshape(-1);
+  }
+  /** Swaps two dimensions (a view). */
+  transpose(dim0: number, dim1: number): Tensor {
+    checkDim('transpose', 'dim0', dim0, this.ndim);
+    checkDim('transpose', 'dim1', dim1, this.ndim);
+    return new Tensor(native.transpose(this._h, dim0, dim1));
+  }
+  /** The transpose of a 2-D tensor (a 0-D or 1-D tensor is returned as is). */
+  get T(): Tensor {
+    if (this.ndim > 2) throw new ArgumentError(`T: expects a tensor with at most 2 dimensions, got ${this.ndim} (use permute)`);
+    return this.ndim < 2 ? this : this.transpose(0, 1);
+  }
+  /** Reorders the dimensions (a view): permute(1, 0, 2). */
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    const list = (dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims) as number[];
+    if (!Array.isArray(list) || list.length !== this.ndim) fail('permute', 'dims', `a list of all ${this.ndim} dimensions`, list);
+    list.forEach((d) => checkDim('permute', 'dims entry', d, this.ndim));
+    return new Tensor(native.permute(this._h, [...list]));
+  }
+  /** Rows start..end (exclusive) of the first dimension, every `step`-th; negative indices count from the end. A view. */
+  slice(start: number, end?: number, step = 1): Tensor {
+    if (this.ndim === 0) throw new ArgumentError('slice: cannot slice a 0-dimensional tensor');
+    checkInt('slice', 'start', start);
+    const n = this.#m[0][0]!;
+    if (end !== undefined) checkInt('slice', 'end', end);
+    checkInt('slice', 'step', step, 1);
+    return new Tensor(native.slice(this._h, start, end ?? n, step));
+  }
+  /** Row i of the first dimension, without that dimension (a view). Negative i counts from the end. */
+  get(index: number): Tensor {
+    if (this.ndim === 0) throw new ArgumentError('get: cannot index a 0-dimensional tensor');
+    const n = this.#m[0][0]!;
+    checkInt('get', 'index', index, -n, n - 1);
+    return new Tensor(native.select(this._h, index));
+  }
+  /** This tensor if its memory is contiguous, else a contiguous copy. */
+  contiguous(): Tensor {
+    return this.isContiguous() ? this : new Tensor(native.contiguous(this._h));
+  }
+  /** A contiguous copy that shares nothing with this tensor. */
+  clone(): Tensor {
+    return new Tensor(native.clone(this._h));
+  }
+  /** Converts the element type (float -> int truncates toward zero). Returns this tensor if already of that type. */
+  to(dtype: DType): Tensor {
+    checkDType('to', 'dtype', dtype);
+    return dtype === this.dtype ? this : new Tensor(native.toDType(this._h, dtype));
+  }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+
+  // ---- elementwise --------------------------------------------------------------------
+  add(other: Tensor | number): Tensor {
+    return binary('add', this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return binary('sub', this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return binary('mul', this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return binary('div', this, other);
+  }
+  pow(exponent: Tensor | number): Tensor {
+    return binary('pow', this, exponent);
+  }
+  maximum(other: Tensor | number): Tensor {
+    return binary('maximum', this, other);
+  }
+  minimum(other: Tensor | number): Tensor {
+    return binary('minimum', this, other);
+  }
+  neg(): Tensor {
+    return unary('neg', this);
+  }
+  exp(): Tensor {
+    return unary('exp', this);
+  }
+  /** Natural logarithm: log(0) = -Infinity, log(x < 0) = NaN, as in PyTorch. */
+  log(): Tensor {
+    return unary('log', this);
+  }
+  sqrt(): Tensor {
+    return unary('sqrt', this);
+  }
+  abs(): Tensor {
+    return unary('abs', this);
+  }
+  /** Limits every element to [min, max]; either bound may be left out. NaN stays NaN. */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    requireFloat('clamp', this);
+    const lo = min ?? -Infinity;
+    const hi = max ?? Infinity;
+    checkNumber('clamp', 'min', lo);
+    checkNumber('clamp', 'max', hi);
+    if (min == null && max == null) throw new ArgumentError('clamp: at least one of min and max must be given');
+    if (lo > hi) throw new ArgumentError(`clamp: min must be <= max, got min ${lo} and max ${hi}`);
+    return new Tensor(native.clamp(this._h, lo, hi));
+  }
+
+  // ---- reductions ---------------------------------------------------------------------
+  /** Sum over dim (a number or a list), or over everything when dim is left out. */
+  sum(dim?: number | readonly number[], keepdim = false): Tensor {
+    return reduce('sum', this, dim, keepdim);
+  }
+  /** Mean over dim, or over everything. The mean of no elements is NaN. */
+  mean(dim?: number | readonly number[], keepdim = false): Tensor {
+    const dims = dimList('mean', this, dim);
+    checkKeepdim('mean', keepdim);
+    requireFloat('mean', this);
+    return new Tensor(native.mean(this._h, dims, keepdim));
+  }
+  /** Largest value over dim, or overall; NaN if any element is NaN. For the index use argmax. */
+  max(dim?: number, keepdim = false): Tensor {
+    return reduce('max', this, dim, keepdim);
+  }
+  min(dim?: number, keepdim = false): Tensor {
+    return reduce('min', this, dim, keepdim);
+  }
+  /** Index (int32) of the first largest value along dim, or in the flattened tensor. */
+  argmax(dim?: number, keepdim = false): Tensor {
+    return argExtreme('argmax', this, dim, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return argExtreme('argmin', this, dim, keepdim);
+  }
+}
+
+// ---- helpers shared by the methods above and the functional forms in ops.ts -------------
+
+export function checkTensor(fn: string, arg: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) fail(fn, arg, 'a Tensor', v);
+  if (v.isDisposed) throw new ArgumentError(`${fn}: ${arg} was disposed and can no longer be used`);
+  return v;
+}
+
+function requireFloat(fn: string, t: Tensor, arg = 'input'): void {
+  if (t.dtype !== 'float32') {
+    throw new DTypeError(`${fn}: ${arg} must be a float32 tensor, got ${describe(t)} (convert with .float())`);
+  }
+}
+
+function shapeArgs(fn: string, args: number[] | [readonly number[]]): number[] {
+  const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  return [...checkShape(fn, 'shape', list, { allowInfer: true })];
+}
+
+function checkKeepdim(fn: string, keepdim: unknown): void {
+  if (typeof keepdim !== 'boolean') fail(fn, 'keepdim', 'a boolean', keepdim);
+}
+
+function dimList(fn: string, t: Tensor, dim: number | readonly number[] | undefined): number[] {
+  if (dim === undefined) return [];
+  const dims = typeof dim === 'number' ? [dim] : dim;
+  if (!Array.isArray(dims) || dims.length === 0) fail(fn, 'dim', 'an integer or a non-empty list of integers', dim);
+  const seen = new Set<number>();
+  for (const d of dims) {
+    checkDim(fn, 'dim', d, t.ndim);
+    const k = d < 0 ? d + Math.max(t.ndim, 1) : d;
+    if (seen.has(k)) throw new ArgumentError(`${fn}: dim must list each dimension once, got [${dims.join(', ')}]`);
+    seen.add(k);
+  }
+  return [...dims];
+}
+
+export function unary(op: keyof typeof UnaryOp, x: Tensor): Tensor {
+  checkTensor(op, 'input', x);
+  requireFloat(op, x);
+  return new Tensor(native.unary(UnaryOp[op], x._h));
+}
+
+export function binary(op: keyof typeof BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === 'number') {
+    checkTensor(op, 'other', b);
+    requireFloat(op, b as Tensor, 'other');
+    return new Tensor(native.binaryScalar(BinaryOp[op], (b as Tensor)._h, a, true));
+  }
+  checkTensor(op, 'input', a);
+  requireFloat(op, a);
+  if (typeof b === 'number') return new Tensor(native.binaryScalar(BinaryOp[op], a._h, b, false));
+  checkTensor(op, 'other', b);
+  requireFloat(op, b, 'other');
+  return new Tensor(native.binary(BinaryOp[op], a._h, b._h));
+}
+
+function reduce(op: keyof typeof ReduceOp, t: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  const dims = dimList(op, t, dim);
+  checkKeepdim(op, keepdim);
+  requireFloat(op, t);
+  if (op !== 'sum' && t.numel === 0 && dims.length === 0) {
+    throw new ArgumentError(`${op}: the tensor is empty (shape [${t.shape.join(', ')}]), so it has no ${op}`);
+  }
+  return new Tensor(native.reduce(ReduceOp[op], t._h, dims, keepdim));
+}
+
+function argExtreme(fn: 'argmax' | 'argmin', t: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (dim !== undefined) checkDim(fn, 'dim', dim, t.ndim);
+  checkKeepdim(fn, keepdim);
+  requireFloat(fn, t);
+  if (t.numel === 0) throw new ArgumentError(`${fn}: the tensor is empty (shape [${t.shape.join(', ')}])`);
+  return new Tensor(native.argExtreme(fn === 'argmax', t._h, dim ?? null, keepdim));
+}

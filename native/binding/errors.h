@@ -1,0 +1,43 @@
+// Turns native failures into the JS error classes of lib/errors.ts, and wraps every export
+// so no C++ exception can escape into Node.
+#pragma once
+
+#include <napi.h>
+
+#include <new>
+
+#include "binding/env_data.h"
+#include "runtime/status.h"
+
+namespace tg::binding {
+
+// Throws (as a C++ Napi::Error, which node-addon-api rethrows into JS) the error class that
+// matches `code`, with `message`.
+[[noreturn]] void ThrowAs(Napi::Env env, StatusCode code, const std::string& message);
+
+// Every export goes through this: it makes the environment's memory account current, maps
+// tg::Error and std::bad_alloc to JS errors, and reports native memory to V8 afterwards.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData& data = GetEnvData(env);
+  Napi::Value result;
+  {
+    MemoryAccountScope scope(data.memory);
+    try {
+      result = F(info);
+    } catch (const Error& e) {
+      ThrowAs(env, e.code(), e.what());
+    } catch (const std::bad_alloc&) {
+      ThrowAs(env, StatusCode::kOutOfMemory, "out of memory");
+    } catch (const Napi::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      ThrowAs(env, StatusCode::kInternal, std::string("internal error: ") + e.what());
+    }
+  }
+  SyncExternalMemory(env, data);
+  return result;
+}
+
+}  // namespace tg::binding

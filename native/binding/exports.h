@@ -1,0 +1,11 @@
+// Each *_exports.cc adds its functions to the module's exports.
+#pragma once
+
+#include <napi.h>
+
+namespace tg::binding {
+
+void RegisterTensorExports(Napi::Env env, Napi::Object exports);
+void RegisterRuntimeExports(Napi::Env env, Napi::Object exports);
+
+}  // namespace tg::binding

@@ -1,0 +1,103 @@
+// Backend information, threads, the allocator, and the JS error classes.
+#include <napi.h>
+
+#include "binding/convert.h"
+#include "binding/env_data.h"
+#include "binding/errors.h"
+#include "binding/exports.h"
+#include "kernels/kernel_table.h"
+#include "runtime/allocator.h"
+#include "runtime/cpu_features.h"
+#include "runtime/status.h"
+#include "runtime/thread_pool.h"
+
+namespace tg::binding {
+namespace {
+
+using Info = const Napi::CallbackInfo&;
+
+Napi::Value BackendInfo(Info info) {
+  Napi::Env env = info.Env();
+  const CpuFeatures& f = DetectCpuFeatures();
+  Napi::Object cpu = Napi::Object::New(env);
+  cpu.Set("sse2", f.sse2);
+  cpu.Set("avx2", f.avx2);
+  cpu.Set("fma", f.avx2);
+  cpu.Set("avx512f", f.avx512f);
+  cpu.Set("neon", f.neon);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("isa", IsaName(Kernels().isa));
+  out.Set("isaOverrideIgnored", IsaOverrideIgnored());
+  out.Set("cpu", cpu);
+  out.Set("numThreads", NumThreads());
+  return out;
+}
+
+Napi::Value SetNumThreadsJs(Info info) {
+  const int64_t n = GetInt(info, 0, "numThreads");
+  if (n < 1 || n > kMaxThreads) Fail(StatusCode::kArgument, "numThreads must be an integer from 1 to ", kMaxThreads, ", got ", n);
+  SetNumThreads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreadsJs(Info info) { return Napi::Number::New(info.Env(), NumThreads()); }
+
+Napi::Value MemoryStats(Info info) {
+  Napi::Env env = info.Env();
+  const AllocatorStats s = GetAllocatorStats();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("bytesInUse", static_cast<double>(s.bytes_in_use));
+  out.Set("peakBytesInUse", static_cast<double>(s.peak_bytes_in_use));
+  out.Set("bytesCached", static_cast<double>(s.bytes_cached));
+  out.Set("cacheLimit", static_cast<double>(s.cache_limit));
+  out.Set("allocations", static_cast<double>(s.allocations));
+  out.Set("cacheHits", static_cast<double>(s.cache_hits));
+  out.Set("envLiveBytes", static_cast<double>(GetEnvData(env).memory->live_bytes.load()));
+  return out;
+}
+
+Napi::Value EmptyCacheJs(Info info) {
+  EmptyCache();
+  return info.Env().Undefined();
+}
+
+Napi::Value SetCacheLimitJs(Info info) {
+  const int64_t bytes = GetInt(info, 0, "bytes");
+  if (bytes < 0) Fail(StatusCode::kArgument, "bytes must be >= 0, got ", bytes);
+  SetCacheLimit(static_cast<size_t>(bytes));
+  return info.Env().Undefined();
+}
+
+// setErrorClasses({ TensorgradError, ShapeError, DTypeError, ArgumentError, IOError })
+Napi::Value SetErrorClasses(Info info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) Fail(StatusCode::kArgument, "classes must be an object");
+  Napi::Object classes = info[0].As<Napi::Object>();
+  EnvData& data = GetEnvData(env);
+  auto take = [&](const char* name, Napi::FunctionReference& slot) {
+    Napi::Value v = classes.Get(name);
+    if (!v.IsFunction()) Fail(StatusCode::kArgument, "classes.", name, " must be a class");
+    slot = Napi::Persistent(v.As<Napi::Function>());
+  };
+  take("TensorgradError", data.base_error);
+  take("ShapeError", data.shape_error);
+  take("DTypeError", data.dtype_error);
+  take("ArgumentError", data.argument_error);
+  take("IOError", data.io_error);
+  return env.Undefined();
+}
+
+}  // namespace
+
+void RegisterRuntimeExports(Napi::Env env, Napi::Object exports) {
+  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
+  add("backendInfo", Guarded<BackendInfo>);
+  add("setNumThreads", Guarded<SetNumThreadsJs>);
+  add("getNumThreads", Guarded<GetNumThreadsJs>);
+  add("memoryStats", Guarded<MemoryStats>);
+  add("emptyCache", Guarded<EmptyCacheJs>);
+  add("setCacheLimit", Guarded<SetCacheLimitJs>);
+  add("setErrorClasses", Guarded<SetErrorClasses>);
+}
+
+}  // namespace tg::binding

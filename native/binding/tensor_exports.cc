@@ -1,0 +1,193 @@
+// Tensor creation, views, read-out and math, as thin wrappers over ops/.
+#include <napi.h>
+
+#include <cstring>
+
+#include "binding/convert.h"
+#include "binding/env_data.h"
+#include "binding/errors.h"
+#include "binding/exports.h"
+#include "binding/tensor_handle.h"
+#include "ops/ops.h"
+#include "runtime/status.h"
+
+namespace tg::binding {
+namespace {
+
+using Info = const Napi::CallbackInfo&;
+
+// fromTypedArray(array: Float32Array | Int32Array, shape, copy: boolean). Without copy the
+// tensor borrows the array's memory (kept alive by a reference) and sees later writes to it.
+Napi::Value FromTypedArray(Info info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) Fail(StatusCode::kArgument, "data must be a Float32Array or Int32Array");
+  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  DType dtype;
+  if (array.TypedArrayType() == napi_float32_array) dtype = DType::kFloat32;
+  else if (array.TypedArrayType() == napi_int32_array) dtype = DType::kInt32;
+  else Fail(StatusCode::kDType, "data must be a Float32Array or Int32Array");
+  const Shape shape = GetShape(info, 1, "shape");
+  const bool copy = GetBool(info, 2, "copy");
+  const int64_t n = CheckedNumel(shape);
+  if (n != static_cast<int64_t>(array.ElementLength())) {
+    Fail(StatusCode::kShape, "shape ", ShapeToString(shape), " needs ", n, " elements, but data has ", array.ElementLength());
+  }
+  Napi::ArrayBuffer buffer = array.ArrayBuffer();
+  char* base = static_cast<char*>(buffer.Data()) + array.ByteOffset();
+  if (copy || n == 0) return WrapTensor(env, FromCopy(base, shape, dtype));
+  napi_ref ref = nullptr;
+  if (napi_create_reference(env, array, 1, &ref) != napi_ok) Fail(StatusCode::kInternal, "could not reference data");
+  napi_env raw_env = env;
+  auto storage = Storage::Borrow(base, static_cast<size_t>(n) * ElementSize(dtype),
+                                 [raw_env, ref] { napi_delete_reference(raw_env, ref); }, ref);
+  return WrapTensor(env, Tensor(std::move(storage), shape, ContiguousStrides(shape), 0, dtype));
+}
+
+Napi::Value Full(Info info) {
+  return WrapTensor(info.Env(), tg::Full(GetShape(info, 0, "shape"), GetNumber(info, 1, "value"), GetDType(info, 2, "dtype")));
+}
+
+Napi::Value Arange(Info info) {
+  return WrapTensor(info.Env(), tg::Arange(GetNumber(info, 0, "start"), GetNumber(info, 1, "end"),
+                                           GetNumber(info, 2, "step"), GetDType(info, 3, "dtype")));
+}
+
+Napi::Value Rand(Info info) { return WrapTensor(info.Env(), tg::Rand(GetShape(info, 0, "shape"), GetEnvData(info.Env()).generator)); }
+Napi::Value Randn(Info info) { return WrapTensor(info.Env(), tg::Randn(GetShape(info, 0, "shape"), GetEnvData(info.Env()).generator)); }
+
+Napi::Value ManualSeed(Info info) {
+  const int64_t seed = GetInt(info, 0, "seed");
+  GetEnvData(info.Env()).generator.ManualSeed(static_cast<uint64_t>(seed));
+  return info.Env().Undefined();
+}
+
+// meta(t) -> [shape, strides, dtype, offset]: everything lib/ caches about a tensor, in one call.
+Napi::Value Meta(Info info) {
+  Napi::Env env = info.Env();
+  const Tensor& t = TensorArg(info, 0, "tensor");
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, ToJsArray(env, t.shape()));
+  out.Set(1u, ToJsArray(env, t.strides()));
+  out.Set(2u, Napi::String::New(env, DTypeName(t.dtype())));
+  out.Set(3u, Napi::Number::New(env, static_cast<double>(t.offset())));
+  return out;
+}
+
+// data(t) -> a typed array over the tensor's memory (a contiguous copy first if t is not
+// contiguous). Borrowed memory is handed back as a view on the caller's own buffer.
+Napi::Value Data(Info info) {
+  Napi::Env env = info.Env();
+  const Tensor t = Contiguous(TensorArg(info, 0, "tensor"));
+  const std::shared_ptr<Storage>& storage = t.storage();
+  const size_t byte_offset = static_cast<size_t>(t.offset()) * ElementSize(t.dtype());
+  const size_t length = static_cast<size_t>(t.numel());
+  Napi::ArrayBuffer buffer;
+  size_t view_offset = byte_offset;
+  if (storage->borrowed() && storage->owner() != nullptr) {
+    napi_value array;
+    napi_get_reference_value(env, static_cast<napi_ref>(storage->owner()), &array);
+    Napi::TypedArray source(env, array);
+    buffer = source.ArrayBuffer();
+    view_offset += source.ByteOffset();
+  } else {
+    auto* keep = new std::shared_ptr<Storage>(storage);
+    buffer = Napi::ArrayBuffer::New(env, storage->data(), storage->nbytes(),
+                                    [](Napi::Env, void*, std::shared_ptr<Storage>* k) { delete k; }, keep);
+  }
+  if (t.dtype() == DType::kInt32) return Napi::Int32Array::New(env, length, buffer, view_offset);
+  return Napi::Float32Array::New(env, length, buffer, view_offset);
+}
+
+Napi::Value Item(Info info) {
+  const Tensor& t = TensorArg(info, 0, "tensor");
+  if (t.numel() != 1) Fail(StatusCode::kShape, "item() needs a tensor with exactly one element, got shape ", ShapeToString(t.shape()));
+  const double v = t.dtype() == DType::kInt32 ? static_cast<double>(*t.data<int32_t>()) : static_cast<double>(*t.data<float>());
+  return Napi::Number::New(info.Env(), v);
+}
+
+Napi::Value Dispose(Info info) {
+  DisposeTensor(info[0]);
+  return info.Env().Undefined();
+}
+
+Napi::Value Reshape(Info info) { return WrapTensor(info.Env(), tg::Reshape(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "shape"))); }
+Napi::Value View(Info info) { return WrapTensor(info.Env(), tg::View(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "shape"))); }
+Napi::Value Transpose(Info info) {
+  return WrapTensor(info.Env(), tg::Transpose(TensorArg(info, 0, "tensor"), GetInt(info, 1, "dim0"), GetInt(info, 2, "dim1")));
+}
+Napi::Value Permute(Info info) { return WrapTensor(info.Env(), tg::Permute(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "dims"))); }
+Napi::Value Slice(Info info) {
+  return WrapTensor(info.Env(), tg::Slice(TensorArg(info, 0, "tensor"), GetInt(info, 1, "start"), GetInt(info, 2, "end"), GetInt(info, 3, "step")));
+}
+Napi::Value Select(Info info) { return WrapTensor(info.Env(), tg::Select(TensorArg(info, 0, "tensor"), GetInt(info, 1, "index"))); }
+Napi::Value Contiguous(Info info) { return WrapTensor(info.Env(), tg::Contiguous(TensorArg(info, 0, "tensor"))); }
+Napi::Value Clone(Info info) { return WrapTensor(info.Env(), tg::Clone(TensorArg(info, 0, "tensor"))); }
+Napi::Value ToDType(Info info) { return WrapTensor(info.Env(), tg::ToDType(TensorArg(info, 0, "tensor"), GetDType(info, 1, "dtype"))); }
+
+template <typename Enum>
+Enum GetEnum(Info info, size_t i, const char* name) {
+  const int64_t v = GetInt(info, i, name);
+  if (v < 0 || v >= static_cast<int64_t>(Enum::kCount)) Fail(StatusCode::kArgument, name, " is out of range: ", v);
+  return static_cast<Enum>(v);
+}
+
+Napi::Value Unary(Info info) { return WrapTensor(info.Env(), tg::Unary(GetEnum<UnaryOp>(info, 0, "op"), TensorArg(info, 1, "input"))); }
+Napi::Value Binary(Info info) {
+  return WrapTensor(info.Env(), tg::Binary(GetEnum<BinaryOp>(info, 0, "op"), TensorArg(info, 1, "input"), TensorArg(info, 2, "other")));
+}
+Napi::Value BinaryScalar(Info info) {
+  return WrapTensor(info.Env(), tg::BinaryScalar(GetEnum<BinaryOp>(info, 0, "op"), TensorArg(info, 1, "input"),
+                                                 static_cast<float>(GetNumber(info, 2, "other")), GetBool(info, 3, "scalarFirst")));
+}
+Napi::Value Clamp(Info info) {
+  return WrapTensor(info.Env(), tg::Clamp(TensorArg(info, 0, "input"), static_cast<float>(GetNumber(info, 1, "min")),
+                                          static_cast<float>(GetNumber(info, 2, "max"))));
+}
+
+Napi::Value Reduce(Info info) {
+  return WrapTensor(info.Env(), tg::Reduce(GetEnum<ReduceOp>(info, 0, "op"), TensorArg(info, 1, "input"),
+                                           GetIntList(info, 2, "dim"), GetBool(info, 3, "keepdim")));
+}
+Napi::Value Mean(Info info) {
+  return WrapTensor(info.Env(), tg::Mean(TensorArg(info, 0, "input"), GetIntList(info, 1, "dim"), GetBool(info, 2, "keepdim")));
+}
+// argExtreme(isMax, t, dim | null, keepdim)
+Napi::Value ArgExtreme(Info info) {
+  const bool has_dim = info.Length() > 2 && !info[2].IsNull() && !info[2].IsUndefined();
+  return WrapTensor(info.Env(), tg::ArgExtreme(GetBool(info, 0, "isMax"), TensorArg(info, 1, "input"), has_dim,
+                                               has_dim ? GetInt(info, 2, "dim") : 0, GetBool(info, 3, "keepdim")));
+}
+
+}  // namespace
+
+void RegisterTensorExports(Napi::Env env, Napi::Object exports) {
+  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
+  add("fromTypedArray", Guarded<FromTypedArray>);
+  add("full", Guarded<Full>);
+  add("arange", Guarded<Arange>);
+  add("rand", Guarded<Rand>);
+  add("randn", Guarded<Randn>);
+  add("manualSeed", Guarded<ManualSeed>);
+  add("meta", Guarded<Meta>);
+  add("data", Guarded<Data>);
+  add("item", Guarded<Item>);
+  add("dispose", Guarded<Dispose>);
+  add("reshape", Guarded<Reshape>);
+  add("view", Guarded<View>);
+  add("transpose", Guarded<Transpose>);
+  add("permute", Guarded<Permute>);
+  add("slice", Guarded<Slice>);
+  add("select", Guarded<Select>);
+  add("contiguous", Guarded<Contiguous>);
+  add("clone", Guarded<Clone>);
+  add("toDType", Guarded<ToDType>);
+  add("unary", Guarded<Unary>);
+  add("binary", Guarded<Binary>);
+  add("binaryScalar", Guarded<BinaryScalar>);
+  add("clamp", Guarded<Clamp>);
+  add("reduce", Guarded<Reduce>);
+  add("mean", Guarded<Mean>);
+  add("argExtreme", Guarded<ArgExtreme>);
+}
+
+}  // namespace tg::binding

@@ -1,0 +1,50 @@
+#include "binding/tensor_handle.h"
+
+#include "runtime/status.h"
+
+namespace tg::binding {
+
+namespace {
+// Random 128-bit tag: values from other addons (or other versions of this one) never match.
+const napi_type_tag kTensorTag = {0x7f3a1c9e5b2d4e61ULL, 0xa8c4f0d2913b6e57ULL};
+
+// Holds the tensor so dispose() can drop it before the handle itself is collected.
+struct Slot {
+  Tensor tensor;
+  bool disposed = false;
+};
+
+Slot* SlotOf(const Napi::Value& v, const char* name) {
+  if (v.Type() != napi_external) Fail(StatusCode::kArgument, name, " must be a Tensor");
+  bool tagged = false;
+  if (napi_check_object_type_tag(v.Env(), v, &kTensorTag, &tagged) != napi_ok || !tagged) {
+    Fail(StatusCode::kArgument, name, " must be a Tensor");
+  }
+  return v.As<Napi::External<Slot>>().Data();
+}
+}  // namespace
+
+Napi::Value WrapTensor(Napi::Env env, Tensor t) {
+  Slot* slot = new Slot{std::move(t)};
+  Napi::External<Slot> handle = Napi::External<Slot>::New(env, slot, [](Napi::Env, Slot* s) { delete s; });
+  napi_type_tag_object(env, handle, &kTensorTag);
+  return handle;
+}
+
+const Tensor& UnwrapTensor(const Napi::Value& v, const char* name) {
+  Slot* slot = SlotOf(v, name);
+  if (slot->disposed) Fail(StatusCode::kArgument, name, " was disposed and can no longer be used");
+  return slot->tensor;
+}
+
+const Tensor& TensorArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return UnwrapTensor(i < info.Length() ? info[i] : info.Env().Undefined(), name);
+}
+
+void DisposeTensor(const Napi::Value& v) {
+  Slot* slot = SlotOf(v, "tensor");
+  slot->tensor = Tensor();
+  slot->disposed = true;
+}
+
+}  // namespace tg::binding

@@ -1,0 +1,19 @@
+// A tensor crosses into JS as an N-API external holding a heap tg::Tensor, type-tagged so a
+// foreign value passed back in is rejected instead of dereferenced. V8 frees it (and the
+// storage, once no view is left) when the JS object is collected.
+#pragma once
+
+#include <napi.h>
+
+#include "ops/tensor.h"
+
+namespace tg::binding {
+
+Napi::Value WrapTensor(Napi::Env env, Tensor t);
+// Throws ArgumentError naming `name` unless v is a live handle made by WrapTensor.
+const Tensor& UnwrapTensor(const Napi::Value& v, const char* name);
+const Tensor& TensorArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// Frees a handle's tensor now (dispose()); later use of the handle throws.
+void DisposeTensor(const Napi::Value& v);
+
+}  // namespace tg::binding

@@ -1,0 +1,21 @@
+// The kernel tables for the ISA chosen at load (runtime/cpu_features.h: SelectedIsa).
+#pragma once
+
+#include "kernels/eltwise.h"
+#include "kernels/reduce.h"
+#include "runtime/cpu_features.h"
+
+namespace tg {
+
+struct KernelTable {
+  Isa isa;
+  const EltwiseKernels* eltwise;
+  const ReduceKernels* reduce;
+};
+
+// The table for one ISA (tests compare every supported ISA with the reference).
+const KernelTable& KernelsFor(Isa isa);
+// The table for SelectedIsa(), resolved once.
+const KernelTable& Kernels();
+
+}  // namespace tg

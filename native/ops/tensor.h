@@ -1,0 +1,49 @@
+// Tensor: a strided view (shape, strides in elements, offset) onto shared Storage.
+// Copying a Tensor copies the view, not the data. Ops in this folder validate their inputs
+// and throw tg::Error; they know nothing of JavaScript.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "ops/dtype.h"
+#include "ops/shape.h"
+#include "ops/storage.h"
+
+namespace tg {
+
+class Tensor {
+ public:
+  Tensor() = default;
+  Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int64_t offset, DType dtype);
+
+  // A fresh contiguous tensor, uninitialised.
+  static Tensor Empty(const Shape& shape, DType dtype = DType::kFloat32);
+
+  const Shape& shape() const { return shape_; }
+  const Shape& strides() const { return strides_; }
+  int64_t offset() const { return offset_; }
+  DType dtype() const { return dtype_; }
+  int ndim() const { return static_cast<int>(shape_.size()); }
+  int64_t numel() const { return numel_; }
+  int64_t size(int dim) const { return shape_[dim]; }
+  bool is_contiguous() const;
+  const std::shared_ptr<Storage>& storage() const { return storage_; }
+
+  template <typename T>
+  T* data() const {
+    return static_cast<T*>(storage_->data()) + offset_;
+  }
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  Shape shape_, strides_;
+  int64_t offset_ = 0;
+  int64_t numel_ = 0;
+  DType dtype_ = DType::kFloat32;
+};
+
+// Throws DTypeError naming the op if t is not float32.
+void RequireFloat(const Tensor& t, const char* op, const char* arg = "input");
+
+}  // namespace tg

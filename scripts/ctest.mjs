@@ -1,0 +1,36 @@
+// Configures, builds and runs the C++ tests (CMakeLists.txt) with ctest.
+//   node scripts/ctest.mjs             Release build in build-cmake/
+//   node scripts/ctest.mjs --sanitize  AddressSanitizer + UBSan build in build-asan/
+// With TG_REPORT_DIR set, ctest also writes a JUnit report there (read by .ci/run).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sanitize = process.argv.includes('--sanitize');
+const buildDir = join(root, sanitize ? 'build-asan' : 'build-cmake');
+const buildType = sanitize ? 'RelWithDebInfo' : 'Release';
+
+function run(cmd, args, env = process.env) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
+  if (result.error) {
+    console.error(`ctest.mjs: cannot run ${cmd}: ${result.error.message} (install cmake and a C++17 compiler)`);
+    process.exit(1);
+  }
+  return result.status ?? 1;
+}
+
+const configure = ['-S', root, '-B', buildDir, `-DCMAKE_BUILD_TYPE=${buildType}`, `-DTG_SANITIZE=${sanitize ? 'ON' : 'OFF'}`];
+if (run('cmake', configure) !== 0) process.exit(1);
+if (run('cmake', ['--build', buildDir, '--parallel', '2']) !== 0) process.exit(1);
+
+const ctestArgs = ['--test-dir', buildDir, '--output-on-failure'];
+if (process.env.TG_REPORT_DIR) {
+  const dir = resolve(process.env.TG_REPORT_DIR);
+  mkdirSync(dir, { recursive: true });
+  ctestArgs.push('--output-junit', join(dir, sanitize ? 'ctest-asan.xml' : 'ctest.xml'));
+}
+// halt_on_error keeps a sanitizer finding from scrolling by as a warning.
+const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:halt_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
+process.exit(run('ctest', ctestArgs, env));

@@ -1,0 +1,46 @@
+// Builds whatever is missing or stale before tests, demos and benchmarks run:
+//  - the addon (node-gyp: a full configure the first time, an incremental make after);
+//  - dist/ (tsup) when any lib/ source is newer than it.
+// --force rebuilds both from scratch.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const force = process.argv.includes('--force');
+
+function run(cmd, args) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`ensure-built: \`${cmd} ${args.join(' ')}\` failed (exit ${result.status})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+// node-gyp downloads Node's headers unless told where they are; a Node installed with its
+// headers (as Debian's and the official tarballs are) has them next to the binary.
+function nodedirArgs() {
+  if (process.env.npm_config_nodedir) return [];
+  const prefix = join(dirname(process.execPath), '..');
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+}
+
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+const configured = existsSync(join(root, 'build', 'Makefile')) || existsSync(join(root, 'build', 'binding.sln'));
+if (force || !configured) run(bin('node-gyp'), ['rebuild', ...nodedirArgs()]);
+else run(bin('node-gyp'), ['build']);
+
+const dist = join(root, 'dist', 'index.js');
+if (force || !existsSync(dist) || statSync(dist).mtimeMs < newest(join(root, 'lib'))) {
+  run(bin('tsup'), []);
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// With TG_REPORT_DIR set (.ci/run does), results also go to a JSON report that .ci/run
+// sums with the C++ tests' into its closing "N passed, N failed" line.
+const reportDir = process.env.TG_REPORT_DIR;
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    pool: 'forks',
+    reporters: reportDir ? ['default', 'json'] : ['default'],
+    outputFile: reportDir ? { json: `${reportDir}/vitest.json` } : undefined,
+  },
+});
