@@ -108,12 +108,14 @@ class Pool {
     workers_.clear();
     stop_ = false;
     threads_ = n;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+    // Each worker starts from the current generation, read here rather than in the new
+    // thread: a job posted before the thread first runs must not look already seen.
+    const uint64_t start = generation_;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, start] { WorkerLoop(start); });
   }
 
-  void WorkerLoop() {
+  void WorkerLoop(uint64_t seen) {
     t_inside_parallel_region = true;
-    uint64_t seen = generation_at_start();
     for (;;) {
       Job* job;
       {
@@ -131,11 +133,6 @@ class Pool {
       }
       done_cv_.notify_all();
     }
-  }
-
-  uint64_t generation_at_start() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return generation_;
   }
 
   std::atomic<int> threads_;
