@@ -13,4 +13,6 @@ export default defineConfig({
   target: 'node20',
   outDir: 'dist',
   external: ['node-gyp-build'],
+  // Keep class names (Tensor, ShapeError, ...): error names and messages show them.
+  keepNames: true,
 });

@@ -52,6 +52,7 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     using D = __m256d;                                                                             \
     static constexpr int kLanes = 8;                                                               \
     static constexpr int kAllLanes = 0xff;                                                         \
+    static constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;                 \
     static F Set1(float v) { return _mm256_set1_ps(v); }                                           \
     static F Bits(int32_t bits) { return _mm256_castsi256_ps(_mm256_set1_epi32(bits)); }           \
     static F Load(const float* p) { return _mm256_loadu_ps(p); }                                   \
@@ -60,13 +61,19 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
        touches memory past the span. */                                                            \
     static M TailMask(int64_t r) {                                                                 \
       const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                              \
-      return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)), lane)); \
+      const __m256i count = _mm256_set1_epi32(static_cast<int>(r));                                \
+      return _mm256_castsi256_ps(_mm256_cmpgt_epi32(count, lane));                                 \
     }                                                                                              \
-    static F LoadMask(const float* p, M m) { return _mm256_maskload_ps(p, _mm256_castps_si256(m)); } \
+    static F LoadMask(const float* p, M m) {                                                       \
+      return _mm256_maskload_ps(p, _mm256_castps_si256(m));                                        \
+    }                                                                                              \
     static F LoadMaskOr(const float* p, M m, F fill) { return Select(m, LoadMask(p, m), fill); }   \
-    static void StoreMask(float* p, M m, F v) { _mm256_maskstore_ps(p, _mm256_castps_si256(m), v); } \
+    static void StoreMask(float* p, M m, F v) {                                                    \
+      _mm256_maskstore_ps(p, _mm256_castps_si256(m), v);                                           \
+    }                                                                                              \
     static void StoreIndexMask(int32_t* p, M m, int32_t v) {                                       \
-      _mm256_maskstore_epi32(reinterpret_cast<int*>(p), _mm256_castps_si256(m), _mm256_set1_epi32(v)); \
+      int* ints = reinterpret_cast<int*>(p);                                                       \
+      _mm256_maskstore_epi32(ints, _mm256_castps_si256(m), _mm256_set1_epi32(v));                  \
     }                                                                                              \
     static F Add(F a, F b) { return _mm256_add_ps(a, b); }                                         \
     static F Sub(F a, F b) { return _mm256_sub_ps(a, b); }                                         \
@@ -76,7 +83,7 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     static F Sqrt(F a) { return _mm256_sqrt_ps(a); }                                               \
     static F Max(F a, F b) { return _mm256_max_ps(a, b); }                                         \
     static F Min(F a, F b) { return _mm256_min_ps(a, b); }                                         \
-    static F Round(F a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); } \
+    static F Round(F a) { return _mm256_round_ps(a, kNearest); }                                   \
     static F And(F a, F b) { return _mm256_and_ps(a, b); }                                         \
     static F Or(F a, F b) { return _mm256_or_ps(a, b); }                                           \
     static F Xor(F a, F b) { return _mm256_xor_ps(a, b); }                                         \
@@ -99,7 +106,8 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
       const __m256i n1 = _mm256_srai_epi32(ni, 1);                                                 \
       const __m256i bias = _mm256_set1_epi32(127);                                                 \
       const __m256i s1 = _mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23);                        \
-      const __m256i s2 = _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(ni, n1), bias), 23);  \
+      const __m256i n2 = _mm256_sub_epi32(ni, n1);                                                 \
+      const __m256i s2 = _mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23);                        \
       return Mul(Mul(y, _mm256_castsi256_ps(s1)), _mm256_castsi256_ps(s2));                        \
     }                                                                                              \
     /* Double lanes (pow): the low and high halves of a float vector. */                           \
@@ -108,7 +116,8 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
       *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));                                          \
     }                                                                                              \
     static F Join(D lo, D hi) {                                                                    \
-      return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1); \
+      const __m256 low = _mm256_castps128_ps256(_mm256_cvtpd_ps(lo));                              \
+      return _mm256_insertf128_ps(low, _mm256_cvtpd_ps(hi), 1);                                    \
     }                                                                                              \
     static D DSet1(double v) { return _mm256_set1_pd(v); }                                         \
     static D DAdd(D a, D b) { return _mm256_add_pd(a, b); }                                        \
@@ -117,17 +126,19 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     static D DFma(D a, D b, D c) { return _mm256_fmadd_pd(a, b, c); }                              \
     static D DMax(D a, D b) { return _mm256_max_pd(a, b); }                                        \
     static D DMin(D a, D b) { return _mm256_min_pd(a, b); }                                        \
-    static D DRound(D a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); } \
+    static D DRound(D a) { return _mm256_round_pd(a, kNearest); }                                  \
     /* q * 2^n for integral n in [-1022, 1023]: n + 1023 lands in the low mantissa bits of         \
        n + 1023 + 1.5 * 2^52, and a 52-bit shift moves just those into the exponent field. */      \
     static D DLdexp(D q, D n) {                                                                    \
       const D k = _mm256_add_pd(n, _mm256_set1_pd(6755399441055744.0 + 1023.0));                   \
-      return _mm256_mul_pd(q, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(k), 52))); \
+      const __m256i pow2 = _mm256_slli_epi64(_mm256_castpd_si256(k), 52);                          \
+      return _mm256_mul_pd(q, _mm256_castsi256_pd(pow2));                                          \
     }                                                                                              \
   };
 
-// AVX-512: 16 lanes, masks in k registers. Only AVX-512F instructions, which is all that
-// cpu_features checks (so no _mm512_and_ps & co., which are AVX-512DQ).
+// AVX-512: 16 lanes, masks in k registers. Only AVX-512F intrinsics (no _mm512_and_ps & co.,
+// which are AVX-512DQ), as cpu_features checks only F. The BEGIN pragma also enables DQ/BW/VL,
+// though, so the compiler may still pick their encodings (it emits vandps zmm for And).
 #define TG_SIMD_AVX512_TRAITS                                                                      \
   struct V {                                                                                       \
     using F = __m512;                                                                              \
@@ -135,6 +146,7 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     using D = __m512d;                                                                             \
     static constexpr int kLanes = 16;                                                              \
     static constexpr int kAllLanes = 0xffff;                                                       \
+    static constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;                 \
     static F Set1(float v) { return _mm512_set1_ps(v); }                                           \
     static F Bits(int32_t bits) { return _mm512_castsi512_ps(_mm512_set1_epi32(bits)); }           \
     static F Load(const float* p) { return _mm512_loadu_ps(p); }                                   \
@@ -154,14 +166,12 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     static F Sqrt(F a) { return _mm512_sqrt_ps(a); }                                               \
     static F Max(F a, F b) { return _mm512_max_ps(a, b); }                                         \
     static F Min(F a, F b) { return _mm512_min_ps(a, b); }                                         \
-    static F Round(F a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); } \
-    static F And(F a, F b) { return Int(_mm512_and_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); } \
-    static F Or(F a, F b) { return Int(_mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); } \
-    static F Xor(F a, F b) { return Int(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); } \
-    static F AndNot(F a, F b) { /* ~a & b */                                                       \
-      return Int(_mm512_andnot_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)));             \
-    }                                                                                              \
-    static F Int(__m512i v) { return _mm512_castsi512_ps(v); }                                     \
+    static F Round(F a) { return _mm512_roundscale_ps(a, kNearest); }                              \
+    static __m512i Ints(F a) { return _mm512_castps_si512(a); }                                    \
+    static F And(F a, F b) { return _mm512_castsi512_ps(_mm512_and_si512(Ints(a), Ints(b))); }     \
+    static F Or(F a, F b) { return _mm512_castsi512_ps(_mm512_or_si512(Ints(a), Ints(b))); }       \
+    static F Xor(F a, F b) { return _mm512_castsi512_ps(_mm512_xor_si512(Ints(a), Ints(b))); }     \
+    static F AndNot(F a, F b) { return _mm512_castsi512_ps(_mm512_andnot_si512(Ints(a), Ints(b))); } \
     template <int kPredicate>                                                                      \
     static M Cmp(F a, F b) { return _mm512_cmp_ps_mask(a, b, kPredicate); }                        \
     static F Select(M m, F a, F b) { return _mm512_mask_blend_ps(m, b, a); } /* m ? a : b */       \
@@ -188,7 +198,7 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     static D DFma(D a, D b, D c) { return _mm512_fmadd_pd(a, b, c); }                              \
     static D DMax(D a, D b) { return _mm512_max_pd(a, b); }                                        \
     static D DMin(D a, D b) { return _mm512_min_pd(a, b); }                                        \
-    static D DRound(D a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); } \
+    static D DRound(D a) { return _mm512_roundscale_pd(a, kNearest); }                             \
     static D DLdexp(D q, D n) { return _mm512_scalef_pd(q, n); }                                   \
   };
 
@@ -197,16 +207,17 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
 #define TG_SIMD_COMMON                                                                             \
   /* max/min that propagate a NaN from either side (torch.maximum): the instruction already        \
      returns b when b is NaN; a NaN in a is put back by a blend. */                                \
-  inline V::F NanMax(V::F a, V::F b) { return V::Select(V::Cmp<_CMP_UNORD_Q>(a, a), a, V::Max(a, b)); } \
-  inline V::F NanMin(V::F a, V::F b) { return V::Select(V::Cmp<_CMP_UNORD_Q>(a, a), a, V::Min(a, b)); } \
+  inline V::F NanMax(V::F a, V::F b) {                                                             \
+    return V::Select(V::Cmp<_CMP_UNORD_Q>(a, a), a, V::Max(a, b));                                 \
+  }                                                                                                \
+  inline V::F NanMin(V::F a, V::F b) {                                                             \
+    return V::Select(V::Cmp<_CMP_UNORD_Q>(a, a), a, V::Min(a, b));                                 \
+  }                                                                                                \
   inline float NanMaxScalar(float a, float b) { return (a != a || a > b) ? a : b; }                \
   inline float NanMinScalar(float a, float b) { return (a != a || a < b) ? a : b; }                \
-  inline int LowestSetBit(int bits) { /* bits != 0 */                                              \
+  inline int LowestSetBit(int bits) { /* bits != 0; a loop, as no builtin is portable */           \
     int i = 0;                                                                                     \
-    while ((bits & 1) == 0) {                                                                      \
-      bits >>= 1;                                                                                  \
-      ++i;                                                                                         \
-    }                                                                                              \
+    while (((bits >> i) & 1) == 0) ++i;                                                            \
     return i;                                                                                      \
   }
 
@@ -219,7 +230,8 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     const V::M tiny = V::Cmp<_CMP_LT_OQ>(x, V::Set1(1.17549435e-38f));                             \
     x = V::Select(tiny, V::Mul(x, V::Set1(8388608.0f)), x);                                        \
     V::F m = V::Or(V::And(x, V::Bits(0x007fffff)), V::Set1(1.0f)); /* [1, 2) */                    \
-    V::F exponent = V::Sub(V::ExponentField(x), V::Select(tiny, V::Set1(150.0f), V::Set1(127.0f))); \
+    const V::F bias = V::Select(tiny, V::Set1(127.0f + 23.0f), V::Set1(127.0f));                   \
+    const V::F exponent = V::Sub(V::ExponentField(x), bias);                                       \
     const V::M high = V::Cmp<_CMP_GT_OQ>(m, V::Set1(1.41421356f));                                 \
     m = V::Select(high, V::Mul(m, V::Set1(0.5f)), m);                                              \
     *e = V::Add(exponent, V::Select(high, V::Set1(1.0f), V::Set1(0.0f)));                          \
@@ -273,13 +285,13 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     const V::D f = V::DAdd(m, V::DSet1(-1.0));                                                     \
     const V::D s = V::DDiv(f, V::DAdd(f, V::DSet1(2.0)));                                          \
     const V::D s2 = V::DMul(s, s);                                                                 \
-    V::D p = V::DSet1(1.0 / 13);                                                                   \
-    p = V::DFma(p, s2, V::DSet1(1.0 / 11));                                                        \
-    p = V::DFma(p, s2, V::DSet1(1.0 / 9));                                                         \
-    p = V::DFma(p, s2, V::DSet1(1.0 / 7));                                                         \
-    p = V::DFma(p, s2, V::DSet1(1.0 / 5));                                                         \
-    p = V::DFma(p, s2, V::DSet1(1.0 / 3));                                                         \
-    p = V::DFma(p, s2, V::DSet1(1.0));                                                             \
+    /* Estrin's scheme (here and below): shorter dependency chains than Horner's. */               \
+    const V::D s4 = V::DMul(s2, s2);                                                               \
+    const V::D p01 = V::DFma(V::DSet1(1.0 / 3), s2, V::DSet1(1.0));                                \
+    const V::D p23 = V::DFma(V::DSet1(1.0 / 7), s2, V::DSet1(1.0 / 5));                            \
+    const V::D p45 = V::DFma(V::DSet1(1.0 / 11), s2, V::DSet1(1.0 / 9));                           \
+    const V::D p456 = V::DFma(V::DSet1(1.0 / 13), s4, p45);                                        \
+    const V::D p = V::DFma(V::DFma(p456, s4, p23), s4, p01);                                       \
     const V::D log_a = V::DFma(e, V::DSet1(0.69314718055994531), V::DMul(V::DAdd(s, s), p));       \
     /* Past [-120, 100] the float result is 0 or inf anyway. */                                    \
     V::D y = V::DMul(b, log_a);                                                                    \
@@ -287,17 +299,16 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     /* e^y = 2^n e^r, |r| <= ln2 / 2: Taylor to r^10 is good to 2e-13. */                          \
     const V::D n = V::DRound(V::DMul(y, V::DSet1(1.4426950408889634)));                            \
     const V::D r = V::DFma(n, V::DSet1(-0.69314718055994531), y);                                  \
-    V::D q = V::DSet1(1.0 / 3628800);                                                              \
-    q = V::DFma(q, r, V::DSet1(1.0 / 362880));                                                     \
-    q = V::DFma(q, r, V::DSet1(1.0 / 40320));                                                      \
-    q = V::DFma(q, r, V::DSet1(1.0 / 5040));                                                       \
-    q = V::DFma(q, r, V::DSet1(1.0 / 720));                                                        \
-    q = V::DFma(q, r, V::DSet1(1.0 / 120));                                                        \
-    q = V::DFma(q, r, V::DSet1(1.0 / 24));                                                         \
-    q = V::DFma(q, r, V::DSet1(1.0 / 6));                                                          \
-    q = V::DFma(q, r, V::DSet1(0.5));                                                              \
-    q = V::DFma(q, r, V::DSet1(1.0));                                                              \
-    q = V::DFma(q, r, V::DSet1(1.0));                                                              \
+    const V::D r2 = V::DMul(r, r);                                                                 \
+    const V::D r4 = V::DMul(r2, r2);                                                               \
+    const V::D q01 = V::DAdd(r, V::DSet1(1.0));                                                    \
+    const V::D q23 = V::DFma(V::DSet1(1.0 / 6), r, V::DSet1(0.5));                                 \
+    const V::D q45 = V::DFma(V::DSet1(1.0 / 120), r, V::DSet1(1.0 / 24));                          \
+    const V::D q67 = V::DFma(V::DSet1(1.0 / 5040), r, V::DSet1(1.0 / 720));                        \
+    const V::D q89 = V::DFma(V::DSet1(1.0 / 362880), r, V::DSet1(1.0 / 40320));                    \
+    const V::D q8_10 = V::DFma(V::DSet1(1.0 / 3628800), r2, q89);                                  \
+    const V::D q4_10 = V::DFma(q8_10, r4, V::DFma(q67, r2, q45));                                  \
+    const V::D q = V::DFma(q4_10, r4, V::DFma(q23, r2, q01));                                      \
     return V::DLdexp(q, n);                                                                        \
   }                                                                                                \
   /* a, b (L) -> std::pow(a, b). The vector path covers finite nonzero a and finite b (a < 0:      \
@@ -319,10 +330,11 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     r = V::Select(V::MAnd(negative, odd), V::Xor(r, V::Set1(-0.0f)), r);                           \
     r = V::Select(V::MAndNot(integral, negative), V::Set1(NAN), r);                                \
     const V::F inf = V::Set1(INFINITY);                                                            \
-    const V::M finite_a = V::MAnd(V::Cmp<_CMP_GT_OQ>(abs_a, V::Set1(0.0f)), V::Cmp<_CMP_LT_OQ>(abs_a, inf)); \
+    const V::M nonzero_a = V::Cmp<_CMP_GT_OQ>(abs_a, V::Set1(0.0f));                               \
+    const V::M finite_a = V::MAnd(nonzero_a, V::Cmp<_CMP_LT_OQ>(abs_a, inf));                      \
     const V::M covered = V::MAnd(finite_a, V::Cmp<_CMP_LT_OQ>(V::AndNot(V::Set1(-0.0f), b), inf)); \
     if (V::MBits(covered) == V::kAllLanes) return r;                                               \
-    alignas(64) float av[V::kLanes], bv[V::kLanes], rv[V::kLanes];                                 \
+    float av[V::kLanes], bv[V::kLanes], rv[V::kLanes];                                             \
     V::Store(av, a);                                                                               \
     V::Store(bv, b);                                                                               \
     V::Store(rv, r);                                                                               \
@@ -387,8 +399,8 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
   struct PowOp { V::F operator()(V::F a, V::F b) const { return Pow(a, b); } };                    \
   struct MaximumOp { V::F operator()(V::F a, V::F b) const { return NanMax(a, b); } };             \
   struct MinimumOp { V::F operator()(V::F a, V::F b) const { return NanMin(a, b); } };             \
-  /* a (n or 1), b (n or 1) -> out (n). x^2 is common (variances, losses) and x * x is exact       \
-     (as std::pow's correctly rounded result is), so it skips the log/exp. */                      \
+  /* a (n or 1), b (n or 1) -> out (n). x^2 is common (variances, losses), and x * x is the        \
+     correctly rounded square, as good as pow can be: it skips the log/exp. */                     \
   void PowKernel(const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n) {  \
     if (n > 0 && sb == 0 && *b == 2.0f) return Binary<MulOp>(a, sa, a, sa, out, n);                \
     Binary<PowOp>(a, sa, b, sb, out, n);                                                           \
@@ -417,16 +429,16 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
   TG_SIMD_COMMON                                                                                   \
   /* Lanes folded in a fixed tree, so a sum is the same for the same input. */                     \
   inline float HorizontalSum(V::F v) {                                                             \
-    alignas(64) float t[V::kLanes];                                                                \
+    float t[V::kLanes];                                                                            \
     V::Store(t, v);                                                                                \
     for (int w = V::kLanes / 2; w > 0; w /= 2) {                                                   \
       for (int i = 0; i < w; ++i) t[i] += t[i + w];                                                \
     }                                                                                              \
     return t[0];                                                                                   \
   }                                                                                                \
-  /* x (n) -> sum. Four accumulators hide the add latency; each block of kBlock values is          \
-     summed on its own and then added to the total, so rounding error grows with the block         \
-     count and block size rather than with n. */                                                   \
+  /* x (n) -> sum. Four accumulators hide the add latency. Each block of kBlock values is          \
+     summed on its own and then added to the total, so rounding error grows with about             \
+     kBlock / kStep + n / kBlock rather than n / kStep. */                                         \
   float SumSpan(const float* x, int64_t n) {                                                       \
     constexpr int64_t kStep = 4 * V::kLanes;                                                       \
     constexpr int64_t kBlock = 64 * kStep;                                                         \
@@ -461,10 +473,12 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
     }                                                                                              \
     for (; i + V::kLanes <= n; i += V::kLanes) e0 = Extreme<kMax>(e0, V::Load(x + i));             \
     if (i < n) e1 = Extreme<kMax>(e1, V::LoadMaskOr(x + i, V::TailMask(n - i), fill));             \
-    alignas(64) float t[V::kLanes];                                                                \
+    float t[V::kLanes];                                                                            \
     V::Store(t, Extreme<kMax>(e0, e1));                                                            \
     float r = t[0];                                                                                \
-    for (int j = 1; j < V::kLanes; ++j) r = kMax ? NanMaxScalar(r, t[j]) : NanMinScalar(r, t[j]);  \
+    for (int j = 1; j < V::kLanes; ++j) {                                                          \
+      r = kMax ? NanMaxScalar(r, t[j]) : NanMinScalar(r, t[j]);                                    \
+    }                                                                                              \
     return r;                                                                                      \
   }                                                                                                \
   /* x (n) -> index of the first element equal to target (the first NaN if target is NaN).         \
@@ -484,12 +498,16 @@ inline float ScalarPow(float a, float b) { return std::pow(a, b); }
   /* x (n >= 1) -> index of the first max (min); the first NaN wins. Two passes (the value,        \
      then its first index) keep the vector loop free of index bookkeeping. */                      \
   template <bool kMax>                                                                             \
-  int64_t ArgSpan(const float* x, int64_t n) { return FindFirst(x, n, ExtremeSpan<kMax>(x, n)); }  \
+  int64_t ArgSpan(const float* x, int64_t n) {                                                     \
+    return FindFirst(x, n, ExtremeSpan<kMax>(x, n));                                               \
+  }                                                                                                \
   /* acc (n), x (n): acc = op(acc, x). */                                                          \
   template <class Op>                                                                              \
   void RowLoop(float* acc, const float* x, int64_t n) {                                            \
     int64_t i = 0;                                                                                 \
-    for (; i + V::kLanes <= n; i += V::kLanes) V::Store(acc + i, Op()(V::Load(acc + i), V::Load(x + i))); \
+    for (; i + V::kLanes <= n; i += V::kLanes) {                                                   \
+      V::Store(acc + i, Op()(V::Load(acc + i), V::Load(x + i)));                                   \
+    }                                                                                              \
     if (i < n) {                                                                                   \
       const V::M m = V::TailMask(n - i);                                                           \
       V::StoreMask(acc + i, m, Op()(V::LoadMask(acc + i, m), V::LoadMask(x + i, m)));              \

@@ -1,5 +1,6 @@
 // Elementwise ops: broadcast the operands, then run the selected ISA's kernel over spans.
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/kernel_table.h"
 #include "ops/ops.h"
@@ -64,6 +65,7 @@ Tensor Unary(UnaryOp op, const Tensor& x) {
 
 Tensor Clamp(const Tensor& x, float lo, float hi) {
   RequireFloat(x, "clamp");
+  if (std::isnan(lo) || std::isnan(hi)) Fail(StatusCode::kArgument, "clamp bounds must not be NaN, got min ", lo, " and max ", hi);
   if (lo > hi) Fail(StatusCode::kArgument, "clamp expects min <= max, got min ", lo, " and max ", hi);
   const Tensor in = Contiguous(x);
   Tensor out = Tensor::Empty(x.shape());

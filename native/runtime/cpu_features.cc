@@ -54,7 +54,10 @@ CpuFeatures Detect() {
   const bool zmm_saved = (xcr0 & 0xe6) == 0xe6;
   Cpuid(7, 0, r);
   f.avx2 = ymm_saved && fma && ((r[1] >> 5) & 1);
-  f.avx512f = f.avx2 && zmm_saved && ((r[1] >> 16) & 1);
+  // The AVX-512 kernels are compiled for F + DQ + BW + VL (isa_target.h), and GCC emits DQ
+  // instructions even from F intrinsics, so all four are required (Skylake-X and later, Zen 4).
+  const bool f512 = (r[1] >> 16) & 1, dq = (r[1] >> 17) & 1, bw = (r[1] >> 30) & 1, vl = (r[1] >> 31) & 1;
+  f.avx512f = f.avx2 && zmm_saved && f512 && dq && bw && vl;
   return f;
 }
 #else

@@ -6,7 +6,7 @@ namespace tg {
 struct CpuFeatures {
   bool sse2 = false;
   bool avx2 = false;     // AVX2 and FMA together: the kernels need both
-  bool avx512f = false;  // AVX-512 Foundation, with the OS saving ZMM state
+  bool avx512f = false;  // AVX-512 F+DQ+BW+VL, with the OS saving ZMM state
   bool neon = false;
 };
 

@@ -2,6 +2,7 @@
 // checked against naive loops over <cmath>, across lengths that straddle the vector widths,
 // every stride combination, random inputs and the special values (zeros, infinities, NaN,
 // subnormals, overflow and underflow edges).
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -77,7 +78,8 @@ std::vector<float> Inputs(int64_t n, float lo, float hi, const std::vector<float
   std::uniform_real_distribution<float> dist(lo, hi);
   std::vector<float> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    v[i] = (i % 3 == 1 && !specials.empty()) ? specials[(i / 3 + seed) % specials.size()] : dist(rng);
+    const bool special = i % 3 == 1 && !specials.empty();
+    v[i] = special ? specials[(i / 3 + seed) % specials.size()] : dist(rng);
   }
   return v;
 }
@@ -85,11 +87,12 @@ std::vector<float> Inputs(int64_t n, float lo, float hi, const std::vector<float
 // Compares got with want element by element; reports the first mismatch only, so a broken
 // kernel does not flood the log. Returns the largest ulp distance seen.
 int64_t Check(const tg::KernelTable& t, const char* op, const std::vector<float>& got,
-              const std::vector<float>& want, int64_t max_ulp, const std::vector<float>* a = nullptr,
-              const std::vector<float>* b = nullptr) {
+              const std::vector<float>& want, int64_t max_ulp,
+              const std::vector<float>* a = nullptr, const std::vector<float>* b = nullptr) {
   int64_t worst = 0;
   for (size_t i = 0; i < want.size(); ++i) {
-    const int64_t d = max_ulp == 0 ? (Same(got[i], want[i]) ? 0 : INT64_MAX) : UlpDistance(got[i], want[i]);
+    const int64_t d = max_ulp > 0 ? UlpDistance(got[i], want[i])
+                                  : (Same(got[i], want[i]) ? 0 : INT64_MAX);
     if (d > max_ulp) {
       std::string what = Where(t, op, static_cast<int64_t>(want.size()), static_cast<int64_t>(i)) +
                          ": got " + Show(got[i]) + ", want " + Show(want[i]);
@@ -131,7 +134,8 @@ std::vector<UnaryCase> UnaryCases() {
   return {
       {UnaryOp::kNeg, "neg", [](float x) { return -x; }, 0, -1e3f, 1e3f, kCommonSpecials},
       {UnaryOp::kAbs, "abs", [](float x) { return std::fabs(x); }, 0, -1e3f, 1e3f, kCommonSpecials},
-      {UnaryOp::kSqrt, "sqrt", [](float x) { return std::sqrt(x); }, 0, -1.0f, 1e4f, kCommonSpecials},
+      {UnaryOp::kSqrt, "sqrt", [](float x) { return std::sqrt(x); }, 0, -1.0f, 1e4f,
+       kCommonSpecials},
       {UnaryOp::kExp, "exp", [](float x) { return static_cast<float>(std::exp(double{x})); }, 2,
        -110.0f, 95.0f, exp_specials},
       {UnaryOp::kLog, "log", [](float x) { return static_cast<float>(std::log(double{x})); }, 2,
@@ -302,7 +306,8 @@ TG_TEST(ClampKeepsNanAndMatchesTorchOrder) {
     for (const auto& bound : bounds) {
       const float lo = bound[0], hi = bound[1];
       for (int64_t n : kLengths) {
-        const std::vector<float> x = Inputs(n, -10.0f, 10.0f, kCommonSpecials, static_cast<uint32_t>(n));
+        const std::vector<float> x =
+            Inputs(n, -10.0f, 10.0f, kCommonSpecials, static_cast<uint32_t>(n));
         std::vector<float> want(x.size()), got(x.size());
         for (size_t i = 0; i < x.size(); ++i) want[i] = std::min(std::max(x[i], lo), hi);
         t->eltwise->clamp(x.data(), got.data(), n, lo, hi);
@@ -360,6 +365,7 @@ TG_TEST(TailsStayInsideTheSpan) {
 
 TG_TEST(SumIsCloseToADoubleSum) {
   for (const tg::KernelTable* t : Tables()) {
+    const tg::SpanReduceKernel sum = t->reduce->span[static_cast<int>(ReduceOp::kSum)];
     for (int64_t n : {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 1000, 4097, 100000, 1000003}) {
       const std::vector<float> x = Inputs(n, -1.0f, 1.0f, {}, static_cast<uint32_t>(n));
       double want = 0.0, magnitude = 0.0;
@@ -367,15 +373,14 @@ TG_TEST(SumIsCloseToADoubleSum) {
         want += v;
         magnitude += std::fabs(v);
       }
-      const float got = t->reduce->span[static_cast<int>(ReduceOp::kSum)](x.data(), n);
+      const float got = sum(x.data(), n);
       EXPECT_CLOSE(got, want, 0.0, 1e-6 * magnitude + 1e-30);
       // Deterministic: the same input gives the same bits.
-      EXPECT_EQ(BitsOf(got), BitsOf(t->reduce->span[static_cast<int>(ReduceOp::kSum)](x.data(), n)));
+      EXPECT_EQ(BitsOf(got), BitsOf(sum(x.data(), n)));
     }
     const float with_inf[] = {1.0f, kInf, 2.0f};
     const float inf_minus_inf[] = {kInf, 1.0f, -kInf};
     const float with_nan[] = {1.0f, 2.0f, kNan, 4.0f};
-    const tg::SpanReduceKernel sum = t->reduce->span[static_cast<int>(ReduceOp::kSum)];
     EXPECT_EQ(sum(with_inf, 3), kInf);
     EXPECT_TRUE(std::isnan(sum(inf_minus_inf, 3)));
     EXPECT_TRUE(std::isnan(sum(with_nan, 4)));
@@ -418,16 +423,17 @@ TG_TEST(MaxMinAndArgsMatchNaiveLoops) {
     for (int64_t n : kLengths) {
       if (n == 0) continue;
       for (int variant = 0; variant < 3; ++variant) {
-        const std::vector<float> x = variant == 0   ? Inputs(n, -100.0f, 100.0f, {}, static_cast<uint32_t>(n))
-                                     : variant == 1 ? TieInputs(n, static_cast<uint32_t>(n), false)
-                                                    : TieInputs(n, static_cast<uint32_t>(n), true);
+        const uint32_t seed = static_cast<uint32_t>(n);
+        const std::vector<float> x = variant == 0 ? Inputs(n, -100.0f, 100.0f, {}, seed)
+                                                  : TieInputs(n, seed, variant == 2);
         for (bool is_max : {true, false}) {
           const int op = static_cast<int>(is_max ? ReduceOp::kMax : ReduceOp::kMin);
           const float got = t->reduce->span[op](x.data(), n);
           const float want = NaiveExtreme(x, is_max);
-          if (!Same(got, want) && !(got == 0.0f && want == 0.0f)) {
+          if (!Same(got, want) && !(got == 0.0f && want == 0.0f)) {  // either zero may win
             tg_testing::Report(__FILE__, __LINE__, Where(*t, is_max ? "max" : "min", n, -1) +
-                                                       ": got " + Show(got) + ", want " + Show(want));
+                                                       ": got " + Show(got) + ", want " +
+                                                       Show(want));
           }
           const tg::SpanArgKernel arg = is_max ? t->reduce->argmax_span : t->reduce->argmin_span;
           EXPECT_EQ(arg(x.data(), n), NaiveArg(x, is_max));
@@ -452,8 +458,9 @@ TG_TEST(RowKernelsMatchNaiveLoops) {
     for (int64_t n : kLengths) {
       std::vector<std::vector<float>> x;
       for (int64_t r = 0; r < rows; ++r) {
-        x.push_back(r % 2 == 0 ? TieInputs(n, static_cast<uint32_t>(n + r), r == 2)
-                               : Inputs(n, -3.0f, 3.0f, kCommonSpecials, static_cast<uint32_t>(n + r)));
+        const uint32_t seed = static_cast<uint32_t>(n + r);
+        x.push_back(r % 2 == 0 ? TieInputs(n, seed, r == 2)
+                               : Inputs(n, -3.0f, 3.0f, kCommonSpecials, seed));
       }
       for (int op = 0; op < static_cast<int>(ReduceOp::kCount); ++op) {
         std::vector<float> got = x[0], want = x[0];
@@ -484,9 +491,10 @@ TG_TEST(RowKernelsMatchNaiveLoops) {
         Check(*t, is_max ? "argmax row" : "argmin row", best, want_best, 0);
         for (int64_t j = 0; j < n; ++j) {
           if (index[j] != want_index[j]) {
-            tg_testing::Report(__FILE__, __LINE__, Where(*t, is_max ? "argmax row" : "argmin row", n, j) +
-                                                       ": index " + std::to_string(index[j]) +
-                                                       ", want " + std::to_string(want_index[j]));
+            tg_testing::Report(__FILE__, __LINE__,
+                               Where(*t, is_max ? "argmax row" : "argmin row", n, j) + ": index " +
+                                   std::to_string(index[j]) + ", want " +
+                                   std::to_string(want_index[j]));
             break;
           }
         }

@@ -1,0 +1,77 @@
+// The contract between the GEMM driver (gemm_driver.cc) and each ISA's kernel file
+// (microkernel_ref.cc, microkernel_avx2.cc, microkernel_avx512.cc), written down once.
+//
+// Packed layouts (MR, NR from the ISA's GemmBlocking):
+//  - an A block, op(A) rows [0, mc) × depth [0, kc), becomes ceil(mc/MR) micro-panels of
+//    MR×kc: panel r starts at dst + r·MR·kc and holds element (i, p) at [p·MR + i];
+//  - a B panel, op(B) depth [0, kc) × columns [0, nc), becomes ceil(nc/NR) micro-panels of
+//    kc×NR: panel j starts at dst + j·NR·kc and holds element (p, j) at [p·NR + j].
+//  Lanes past mc (or nc) in the last micro-panel are zero.
+//
+// Packing (GemmPackFn) sees one operand block through its "lanes" (the MR or NR side) and its
+// depth (the k side). Element (lane l, depth p) sits at
+//    src[p·ld + l]  when lane_contiguous   (A with kT, B with kN),
+//    src[l·ld + p]  otherwise              (A with kN, B with kT).
+//  dst must have room for ceil(lanes/W)·W·kc floats plus kGemmPackSlack (W = MR or NR): a
+//  packer may write up to that many floats past the block's end before finishing it.
+//
+// Micro-kernel (GemmMicroKernel): for 1 <= m_r <= MR, 1 <= n_r <= NR, kc >= 0,
+//    c[i·ldc + j] = act(alpha·Σ_p a[p·MR + i]·b[p·NR + j] + beta·c[i·ldc + j] + bias[j])
+//  for i < m_r, j < n_r, with a and b packed micro-panels. Nothing outside the m_r×n_r tile
+//  of c is read or written (edges are handled inside the kernel), beta == 0 never reads c,
+//  and kc == 0 reads neither a nor b. Each element of c is one chain of FMAs (or mul+add)
+//  over p in order, so its value does not depend on where the tile sits in C: that is what
+//  makes results independent of the thread split.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_blocking.h"
+
+namespace tg {
+
+constexpr int64_t kGemmPackSlack = 16;
+
+struct GemmTileParams {
+  float alpha;
+  float beta;          // 0: c is not read
+  const float* bias;   // at the tile's first column, or null
+  Activation act;      // applied last
+  float negative_slope;
+};
+
+using GemmPackFn = void (*)(bool lane_contiguous, const float* src, int64_t ld, int64_t lanes,
+                            int64_t kc, float* dst);
+using GemmMicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c,
+                                 int64_t ldc, int64_t m_r, int64_t n_r, const GemmTileParams& tp);
+
+struct GemmKernels {
+  GemmBlocking blocking;
+  GemmPackFn pack_a;  // lanes = rows of op(A), W = MR
+  GemmPackFn pack_b;  // lanes = columns of op(B), W = NR
+  GemmMicroKernel micro;
+};
+
+extern const GemmKernels kGemmKernelsRef;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const GemmKernels kGemmKernelsAvx2;
+extern const GemmKernels kGemmKernelsAvx512;
+#endif
+
+// The activations, in scalar form, for the portable kernel (float) and the reference (double).
+// Outside every ISA region (isa_target.h): only code compiled for the base ISA calls it.
+template <typename T>
+inline T ApplyActivation(T x, Activation act, T negative_slope) {
+  switch (act) {
+    case Activation::kIdentity: return x;
+    case Activation::kRelu: return x < T(0) ? T(0) : x;  // keeps NaN, as torch.relu
+    case Activation::kLeakyRelu: return x < T(0) ? x * negative_slope : x;
+    case Activation::kSigmoid: return T(1) / (T(1) + std::exp(-x));
+    case Activation::kTanh: return std::tanh(x);
+  }
+  return x;
+}
+
+}  // namespace tg
