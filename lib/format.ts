@@ -46,32 +46,55 @@ function range(a: number, b: number): number[] {
   return Array.from({ length: Math.max(b - a, 0) }, (_, i) => a + i);
 }
 
+// torch._tensor_str._Formatter: the mode and the width come from the finite non-zero values.
 function makeFormatter(dtype: DType, values: number[]): Formatter {
-  let format: (v: number) => string;
   if (dtype === 'int32') {
-    format = (v) => String(v);
-  } else {
-    const finite = values.filter((v) => Number.isFinite(v));
-    const nonzero = finite.map(Math.abs).filter((v) => v !== 0);
-    const intMode = finite.every((v) => Number.isInteger(v));
-    const maxAbs = nonzero.length ? Math.max(...nonzero) : 0;
-    const minAbs = nonzero.length ? Math.min(...nonzero) : 0;
-    const sci = intMode ? maxAbs > 1e8 : nonzero.length > 0 && (maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4);
-    const special = (v: number) => (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf');
-    if (sci) format = (v) => (Number.isFinite(v) ? expFormat(v) : special(v));
-    else if (intMode) format = (v) => (Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v));
-    else format = (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
+    const format = (v: number) => String(v);
+    return { format, width: Math.max(1, ...values.map((v) => format(v).length)) };
   }
-  const width = Math.max(...values.map((v) => format(v).length));
-  return { format, width };
+  const nonzero = values.filter((v) => Number.isFinite(v) && v !== 0);
+  let width = 1;
+  let mode: Mode = 'int';
+  if (nonzero.length > 0) {
+    const abs = nonzero.map(Math.abs);
+    const max = Math.max(...abs);
+    const min = Math.min(...abs);
+    const wide = max / min > 1000 || max > 1e8;
+    mode = nonzero.every((v) => Number.isInteger(v)) ? (wide ? 'sci' : 'int') : wide || min < 1e-4 ? 'sci' : 'fixed';
+    width = Math.max(1, ...nonzero.map((v) => formatValue(v, mode).length));
+  }
+  return { format: (v) => formatValue(v, mode), width };
 }
 
-// PyTorch prints 1.2346e+05 with at least two exponent digits.
-function expFormat(v: number): string {
-  const [mantissa, exponent] = v.toExponential(4).split('e') as [string, string];
-  const sign = exponent.startsWith('-') ? '-' : '+';
-  const digits = exponent.replace(/^[+-]/, '').padStart(2, '0');
-  return `${mantissa}e${sign}${digits}`;
+type Mode = 'int' | 'fixed' | 'sci';
+const PRECISION = 4;
+
+function formatValue(v: number, mode: Mode): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  const a = Math.abs(v);
+  if (mode === 'int') return `${sign}${a.toFixed(0)}.`;
+  if (mode === 'fixed') return sign + roundHalfEven(a, false);
+  // Python writes at least two exponent digits: 1.0000e+05, 1.0000e-05.
+  const [mantissa, exponent] = roundHalfEven(a, true).split('e') as [string, string];
+  const expSign = exponent.startsWith('-') ? '-' : '+';
+  return `${sign}${mantissa}e${expSign}${exponent.replace(/^[+-]/, '').padStart(2, '0')}`;
+}
+
+// Python's format() rounds an exact tie to even ('%.4f' % 0.03125 == '0.0312'); JavaScript's
+// toFixed/toExponential round it up. A tie shows in the exact decimal expansion, which
+// toFixed/toExponential give when asked for enough digits (a float32 needs far fewer than 40).
+function roundHalfEven(a: number, exponential: boolean): string {
+  const extra = 40;
+  const rounded = exponential ? a.toExponential(PRECISION) : a.toFixed(PRECISION);
+  const exact = exponential ? a.toExponential(PRECISION + extra) : a.toFixed(PRECISION + extra);
+  const [body, exp] = exact.split('e') as [string, string | undefined];
+  const kept = body.slice(0, body.length - extra);
+  if (!/^50*$/.test(body.slice(body.length - extra))) return rounded;
+  const lastKept = Number(kept.replace('.', '').slice(-1));
+  if (lastKept % 2 === 1) return rounded; // rounding up reaches the even digit, as toFixed did
+  return exp === undefined ? kept : `${kept}e${exp}`;
 }
 
 function formatDim(
@@ -89,9 +112,9 @@ function formatDim(
   const cut = summarize && n > 2 * EDGE_ITEMS;
   const indices = cut ? [...range(0, EDGE_ITEMS), -1, ...range(n - EDGE_ITEMS, n)] : range(0, n);
   if (dim === shape.length - 1) {
-    const items = indices.map((i) => (i < 0 ? '...' : fmt.format(data[offset + i]!).padStart(fmt.width)));
+    const items = indices.map((i) => (i < 0 ? ' ...' : fmt.format(data[offset + i]!).padStart(fmt.width)));
     // Wrap long rows at the line width, as PyTorch does.
-    const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent - 1) / (fmt.width + 2)));
+    const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (fmt.width + 2)));
     const lines: string[] = [];
     for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
     return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;

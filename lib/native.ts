@@ -98,8 +98,8 @@ function load(): NativeBinding {
     // prebuilds/<platform>-<arch>/ first, then build/Release (node-gyp).
     return nodeGypBuild(root) as NativeBinding;
   } catch (gypError) {
-    // `npm run build:cmake` (cmake-js) builds the same sources into build-cmake/Release.
-    const cmakeBuild = join(root, 'build-cmake', 'Release', 'tensorgrad.node');
+    // `npm run build:cmake` (cmake-js) builds the same sources into build-cmake-js/Release.
+    const cmakeBuild = join(root, 'build-cmake-js', 'Release', 'tensorgrad.node');
     if (existsSync(cmakeBuild)) return createRequire(import.meta.url)(cmakeBuild) as NativeBinding;
     throw new TensorgradError(
       `tensorgrad: the native addon is not built for ${process.platform}-${process.arch} (Node ${process.version}). ` +

@@ -3,10 +3,10 @@
  * and arithmetic live in the native core. Views (reshape, transpose, slice, ...) share memory.
  * Memory is freed when the Tensor is garbage-collected; dispose() frees it sooner.
  */
-import { ArgumentError, DTypeError } from './errors.js';
+import { ArgumentError, DTypeError, ShapeError } from './errors.js';
 import { formatTensor } from './format.js';
 import { BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
-import { checkDim, checkDType, checkInt, checkNumber, checkShape, describe, type DType, fail } from './validate.js';
+import { checkDim, checkDType, checkInt, checkNumber, checkShape, describe, type DType, fail, TENSOR_BRAND } from './validate.js';
 
 export type { DType } from './validate.js';
 export type NestedArray = number | NestedArray[];
@@ -18,6 +18,11 @@ export class Tensor {
   readonly _h: Handle;
   #meta: Meta | undefined;
   #disposed = false;
+
+  /** @internal Lets describe() recognise tensors from either build (ESM or CommonJS). */
+  get [TENSOR_BRAND](): true {
+    return true;
+  }
 
   /** @internal Use tensor(), zeros(), Tensor.from() and friends to make tensors. */
   constructor(handle: Handle) {
@@ -32,7 +37,7 @@ export class Tensor {
     const dims = shape === undefined ? [data.length] : checkShape('Tensor.from', 'shape', shape);
     const numel = dims.reduce((a, b) => a * b, 1);
     if (numel !== data.length) {
-      throw new ArgumentError(`Tensor.from: shape [${dims.join(', ')}] needs ${numel} elements, but data has ${data.length}`);
+      throw new ShapeError(`Tensor.from: shape [${dims.join(', ')}] needs ${numel} elements, but data has ${data.length}`);
     }
     return new Tensor(native.fromTypedArray(data, [...dims], false));
   }

@@ -4,6 +4,9 @@
  */
 import { ArgumentError, DTypeError } from './errors.js';
 
+/** Marks Tensor instances (a registered symbol, so the ESM and CommonJS builds agree). */
+export const TENSOR_BRAND: unique symbol = Symbol.for('tensorgrad.Tensor') as never;
+
 /** A short description of any value, for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -25,9 +28,9 @@ export function describe(value: unknown): string {
   }
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength}`;
   const ctor = (value as object).constructor;
-  if (ctor && ctor.name === 'Tensor' && 'shape' in (value as object)) {
-    const t = value as { shape: number[]; dtype: string };
-    return `a ${t.dtype} Tensor of shape [${t.shape.join(', ')}]`;
+  if ((value as { [TENSOR_BRAND]?: boolean })[TENSOR_BRAND] === true) {
+    const t = value as { shape: number[]; dtype: string; isDisposed: boolean };
+    return t.isDisposed ? 'a disposed Tensor' : `a ${t.dtype} Tensor of shape [${t.shape.join(', ')}]`;
   }
   return ctor && ctor !== Object ? `an instance of ${ctor.name}` : 'an object';
 }

@@ -16,30 +16,51 @@ namespace {
 
 using Info = const Napi::CallbackInfo&;
 
+struct TypedArrayView {
+  napi_typedarray_type type;
+  size_t length;
+  char* data;  // the first element (byte offset already applied)
+};
+
+// napi_get_typedarray_info works for ArrayBuffer- and SharedArrayBuffer-backed arrays alike
+// (Napi::TypedArray::ArrayBuffer() does not: it rejects a SharedArrayBuffer).
+TypedArrayView ViewOf(napi_env env, napi_value array) {
+  TypedArrayView v{};
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, array, &v.type, &v.length, &data, nullptr, nullptr) != napi_ok) {
+    Fail(StatusCode::kArgument, "data must be a Float32Array or Int32Array");
+  }
+  v.data = static_cast<char*>(data);
+  return v;
+}
+
 // fromTypedArray(array: Float32Array | Int32Array, shape, copy: boolean). Without copy the
 // tensor borrows the array's memory (kept alive by a reference) and sees later writes to it.
 Napi::Value FromTypedArray(Info info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsTypedArray()) Fail(StatusCode::kArgument, "data must be a Float32Array or Int32Array");
-  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  const TypedArrayView view = ViewOf(env, info[0]);
   DType dtype;
-  if (array.TypedArrayType() == napi_float32_array) dtype = DType::kFloat32;
-  else if (array.TypedArrayType() == napi_int32_array) dtype = DType::kInt32;
+  if (view.type == napi_float32_array) dtype = DType::kFloat32;
+  else if (view.type == napi_int32_array) dtype = DType::kInt32;
   else Fail(StatusCode::kDType, "data must be a Float32Array or Int32Array");
   const Shape shape = GetShape(info, 1, "shape");
   const bool copy = GetBool(info, 2, "copy");
   const int64_t n = CheckedNumel(shape);
-  if (n != static_cast<int64_t>(array.ElementLength())) {
-    Fail(StatusCode::kShape, "shape ", ShapeToString(shape), " needs ", n, " elements, but data has ", array.ElementLength());
+  if (n != static_cast<int64_t>(view.length)) {
+    Fail(StatusCode::kShape, "shape ", ShapeToString(shape), " needs ", n, " elements, but data has ", view.length);
   }
-  Napi::ArrayBuffer buffer = array.ArrayBuffer();
-  char* base = static_cast<char*>(buffer.Data()) + array.ByteOffset();
-  if (copy || n == 0) return WrapTensor(env, FromCopy(base, shape, dtype));
+  if (copy || n == 0) return WrapTensor(env, FromCopy(view.data, shape, dtype));
   napi_ref ref = nullptr;
-  if (napi_create_reference(env, array, 1, &ref) != napi_ok) Fail(StatusCode::kInternal, "could not reference data");
+  if (napi_create_reference(env, info[0], 1, &ref) != napi_ok) Fail(StatusCode::kInternal, "could not reference data");
   napi_env raw_env = env;
-  auto storage = Storage::Borrow(base, static_cast<size_t>(n) * ElementSize(dtype),
-                                 [raw_env, ref] { napi_delete_reference(raw_env, ref); }, ref);
+  // The last tensor on this memory may die inside a GC finalizer, where deleting a reference
+  // is not allowed: post the deletion to run after the collection.
+  auto release = [raw_env, ref] {
+    node_api_post_finalizer(
+        raw_env, [](napi_env e, void* r, void*) { napi_delete_reference(e, static_cast<napi_ref>(r)); }, ref, nullptr);
+  };
+  auto storage = Storage::Borrow(view.data, static_cast<size_t>(n) * ElementSize(dtype), release, ref);
   return WrapTensor(env, Tensor(std::move(storage), shape, ContiguousStrides(shape), 0, dtype));
 }
 
@@ -74,28 +95,28 @@ Napi::Value Meta(Info info) {
 }
 
 // data(t) -> a typed array over the tensor's memory (a contiguous copy first if t is not
-// contiguous). Borrowed memory is handed back as a view on the caller's own buffer.
+// contiguous). Borrowed memory is handed back as the caller's own array, or a subarray of it.
 Napi::Value Data(Info info) {
   Napi::Env env = info.Env();
   const Tensor t = Contiguous(TensorArg(info, 0, "tensor"));
   const std::shared_ptr<Storage>& storage = t.storage();
-  const size_t byte_offset = static_cast<size_t>(t.offset()) * ElementSize(t.dtype());
   const size_t length = static_cast<size_t>(t.numel());
-  Napi::ArrayBuffer buffer;
-  size_t view_offset = byte_offset;
   if (storage->borrowed() && storage->owner() != nullptr) {
-    napi_value array;
-    napi_get_reference_value(env, static_cast<napi_ref>(storage->owner()), &array);
-    Napi::TypedArray source(env, array);
-    buffer = source.ArrayBuffer();
-    view_offset += source.ByteOffset();
-  } else {
-    auto* keep = new std::shared_ptr<Storage>(storage);
-    buffer = Napi::ArrayBuffer::New(env, storage->data(), storage->nbytes(),
-                                    [](Napi::Env, void*, std::shared_ptr<Storage>* k) { delete k; }, keep);
+    napi_value source;
+    napi_get_reference_value(env, static_cast<napi_ref>(storage->owner()), &source);
+    const TypedArrayView view = ViewOf(env, source);
+    const size_t begin = static_cast<size_t>(t.data<char>() - view.data) / ElementSize(t.dtype());
+    if (begin == 0 && length == view.length) return Napi::Value(env, source);
+    Napi::Object array(env, source);
+    return array.Get("subarray").As<Napi::Function>().Call(
+        array, {Napi::Number::New(env, static_cast<double>(begin)), Napi::Number::New(env, static_cast<double>(begin + length))});
   }
-  if (t.dtype() == DType::kInt32) return Napi::Int32Array::New(env, length, buffer, view_offset);
-  return Napi::Float32Array::New(env, length, buffer, view_offset);
+  auto* keep = new std::shared_ptr<Storage>(storage);
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+      env, storage->data(), storage->nbytes(), [](Napi::BasicEnv, void*, std::shared_ptr<Storage>* k) { delete k; }, keep);
+  const size_t byte_offset = static_cast<size_t>(t.offset()) * ElementSize(t.dtype());
+  if (t.dtype() == DType::kInt32) return Napi::Int32Array::New(env, length, buffer, byte_offset);
+  return Napi::Float32Array::New(env, length, buffer, byte_offset);
 }
 
 Napi::Value Item(Info info) {

@@ -14,6 +14,12 @@ struct Slot {
   bool disposed = false;
 };
 
+// A basic finalizer (it touches no JS), so Node runs it during garbage collection itself.
+// Ordinary Node-API finalizers wait for the event loop, and a synchronous training loop
+// that never yields would keep every dropped tensor's memory until it ended. Running
+// finalizers from GC needs NAPI_EXPERIMENTAL (binding.gyp), which Node 20 supports.
+void FinalizeSlot(node_api_basic_env, void* data, void*) { delete static_cast<Slot*>(data); }
+
 Slot* SlotOf(const Napi::Value& v, const char* name) {
   if (v.Type() != napi_external) Fail(StatusCode::kArgument, name, " must be a Tensor");
   bool tagged = false;
@@ -26,9 +32,13 @@ Slot* SlotOf(const Napi::Value& v, const char* name) {
 
 Napi::Value WrapTensor(Napi::Env env, Tensor t) {
   Slot* slot = new Slot{std::move(t)};
-  Napi::External<Slot> handle = Napi::External<Slot>::New(env, slot, [](Napi::Env, Slot* s) { delete s; });
+  napi_value handle;
+  if (napi_create_external(env, slot, FinalizeSlot, nullptr, &handle) != napi_ok) {
+    delete slot;
+    throw Napi::Error::New(env, "could not create a tensor handle");
+  }
   napi_type_tag_object(env, handle, &kTensorTag);
-  return handle;
+  return Napi::Value(env, handle);
 }
 
 const Tensor& UnwrapTensor(const Napi::Value& v, const char* name) {

@@ -6,7 +6,11 @@
 //    region would be emitted with AVX instructions and could be picked by the linker for
 //    callers on CPUs without them;
 //  - define only file-local functions (anonymous namespace) plus the exported kernel table,
-//    and call no std:: templates (their instantiations would have the same problem).
+//    and call no std:: templates (their instantiations would have the same problem);
+//  - templates from headers can't carry the target either (GCC attaches target options where a
+//    function is defined, so one from a header included before BEGIN is compiled without the
+//    ISA), so shared SIMD code is written in .inc files (kernels/simd/) included inside the
+//    region, each checking TG_SIMD_REGION, which the file defines after BEGIN.
 #pragma once
 
 #if defined(__x86_64__) || defined(_M_X64)

@@ -1,19 +1,28 @@
-// Reduce kernels for AVX2 + FMA: 8 lanes. The code itself is shared with AVX-512 and lives
-// in simd_math.h; this file picks the traits and compiles it for the ISA.
+// Reduce kernels for AVX2 + FMA: 8 lanes. The code is shared with AVX-512 and lives in
+// simd/*.inc; this file picks the traits and compiles the code for the ISA, inside the region
+// (isa_target.h says why).
 #include "kernels/reduce.h"
 #include "kernels/isa_target.h"
-#include "kernels/simd_math.h"
+#include "kernels/simd/prelude.h"
 
 #if TG_X86_64
 TG_TARGET_AVX2_BEGIN
+#define TG_SIMD_REGION
 namespace tg {
 namespace {
-TG_SIMD_AVX2_TRAITS
-TG_SIMD_REDUCE_KERNELS
+
+// Each needs the ones before it (the blank lines keep include sorting from reordering them).
+#include "kernels/simd/traits_avx2.inc"  // struct V
+
+#include "kernels/simd/math.inc"
+
+#include "kernels/simd/reduce.inc"  // the kernels and kReduceTable
+
 }  // namespace
 
-const ReduceKernels kReduceAvx2 = TG_SIMD_REDUCE_TABLE;
+const ReduceKernels kReduceAvx2 = kReduceTable;
 
 }  // namespace tg
+#undef TG_SIMD_REGION
 TG_TARGET_END
 #endif

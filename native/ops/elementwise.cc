@@ -79,7 +79,7 @@ Tensor Clamp(const Tensor& x, float lo, float hi) {
 Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   RequireFloat(a, BinaryName(op), "input");
   RequireFloat(b, BinaryName(op), "other");
-  const Shape shape = BroadcastShapes(a.shape(), b.shape());
+  const Shape shape = BroadcastShapes(a.shape(), b.shape(), BinaryName(op));
   Tensor out = Tensor::Empty(shape);
   if (out.numel() == 0) return out;
   const BinaryKernel kernel = Kernels().eltwise->binary[static_cast<int>(op)];

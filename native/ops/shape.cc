@@ -40,14 +40,14 @@ Shape ContiguousStrides(const Shape& shape) {
   return strides;
 }
 
-Shape BroadcastShapes(const Shape& a, const Shape& b) {
+Shape BroadcastShapes(const Shape& a, const Shape& b, const char* op) {
   const size_t n = std::max(a.size(), b.size());
   Shape out(n);
   for (size_t i = 0; i < n; ++i) {
     const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
     if (da != db && da != 1 && db != 1) {
-      Fail(StatusCode::kShape, "shapes ", ShapeToString(a), " and ", ShapeToString(b),
+      Fail(StatusCode::kShape, op, ": shapes ", ShapeToString(a), " and ", ShapeToString(b),
            " cannot be broadcast together: dimension ", i, " is ", da, " vs ", db,
            " (each pair of trailing dimensions must be equal or 1)");
     }

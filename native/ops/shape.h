@@ -22,8 +22,8 @@ int64_t CheckedNumel(const Shape& shape, const char* what = "shape");
 Shape ContiguousStrides(const Shape& shape);
 
 // PyTorch's broadcasting rule: align trailing dimensions; each pair must be equal or 1.
-// Throws ShapeError showing both shapes.
-Shape BroadcastShapes(const Shape& a, const Shape& b);
+// Throws ShapeError naming `op` and showing both shapes.
+Shape BroadcastShapes(const Shape& a, const Shape& b, const char* op = "broadcast");
 
 // Maps dim in [-ndim, ndim) to [0, ndim); throws ArgumentError naming `what` otherwise.
 int NormalizeDim(int64_t dim, int ndim, const char* what = "dim");

@@ -6,12 +6,12 @@
 namespace tg {
 namespace {
 
-Shape InferShape(const Tensor& t, const Shape& requested) {
+Shape InferShape(const Tensor& t, const Shape& requested, const char* op) {
   Shape shape = requested, known_dims;
   int infer = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      if (infer >= 0) Fail(StatusCode::kArgument, "shape may contain at most one -1, got ", ShapeToString(requested));
+      if (infer >= 0) Fail(StatusCode::kArgument, op, ": shape may contain at most one -1, got ", ShapeToString(requested));
       infer = static_cast<int>(i);
     } else {
       known_dims.push_back(shape[i]);
@@ -19,7 +19,7 @@ Shape InferShape(const Tensor& t, const Shape& requested) {
   }
   const int64_t known = CheckedNumel(known_dims);  // rejects other negative entries
   auto mismatch = [&] {
-    Fail(StatusCode::kShape, "shape ", ShapeToString(requested), " is invalid for a tensor of ", t.numel(),
+    Fail(StatusCode::kShape, op, ": shape ", ShapeToString(requested), " is invalid for a tensor of ", t.numel(),
          " elements (shape ", ShapeToString(t.shape()), ")");
   };
   if (infer >= 0) {
@@ -63,7 +63,7 @@ bool ViewStrides(const Tensor& t, const Shape& shape, Shape* strides) {
 }  // namespace
 
 Tensor Reshape(const Tensor& t, const Shape& requested) {
-  const Shape shape = InferShape(t, requested);
+  const Shape shape = InferShape(t, requested, "reshape");
   Shape strides;
   if (ViewStrides(t, shape, &strides)) return Tensor(t.storage(), shape, strides, t.offset(), t.dtype());
   const Tensor copy = Clone(t);
@@ -71,10 +71,10 @@ Tensor Reshape(const Tensor& t, const Shape& requested) {
 }
 
 Tensor View(const Tensor& t, const Shape& requested) {
-  const Shape shape = InferShape(t, requested);
+  const Shape shape = InferShape(t, requested, "view");
   Shape strides;
   if (!ViewStrides(t, shape, &strides)) {
-    Fail(StatusCode::kShape, "view of shape ", ShapeToString(shape), " is not possible for a tensor of shape ",
+    Fail(StatusCode::kShape, "view: shape ", ShapeToString(shape), " is not possible for a tensor of shape ",
          ShapeToString(t.shape()), " with strides ", ShapeToString(t.strides()),
          ": its memory is not laid out compatibly; use reshape(), which copies when needed");
   }

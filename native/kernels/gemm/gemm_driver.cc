@@ -1,0 +1,242 @@
+// GEMM driver (contract in gemm.h): the five BLIS loops around the micro-kernel of the chosen
+// ISA, split over threads by rows and columns of C, never by depth.
+//
+//   jc over NC columns of C         B panel KC×NC packed once per (jc, pc)  -> L3
+//    pc over KC of depth
+//     ic over MC rows of C           A block MC×KC packed once per (pc, ic)  -> L2
+//      jr over NR columns              one KC×NR micro-panel of B            -> L1
+//       ir over MR rows                  micro-kernel: MR×NR tile of C in registers
+//
+// Threads share nothing: each gets a rectangle of C (whole MR×NR tiles) and runs the loops
+// above on it with its own packing buffers, so one ParallelFor covers the whole call and no
+// thread waits for another. The cost is packing the operand the split does not divide once
+// per thread; the grid is chosen to keep that small. Every element of C is computed by the
+// same sequence of operations whichever thread owns it, hence bitwise identical results for
+// any thread count.
+#include "kernels/gemm/gemm.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <limits>
+#include <cstdlib>  // TUNING-ONLY
+
+#include "kernels/gemm/microkernel.h"
+#include "runtime/allocator.h"
+#include "runtime/cpu_features.h"
+#include "runtime/thread_pool.h"
+
+namespace tg {
+namespace {
+
+// Cost model for the thread split, in flops: packing one float costs about as much as this
+// many flops of the micro-kernel, and waking the pool about this many (measured with
+// bench/gemm_native.cc on Zen 4: ~0.5 cycle per packed float at ~32 flops per cycle, and
+// ~10 us for a ParallelFor round trip at ~100 GFLOP/s).
+constexpr double kPackFlopsPerFloat = 16.0;
+constexpr double kParallelOverheadFlops = 1.0e6;
+
+const GemmKernels& KernelsFor(Isa isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa == Isa::kAvx512 && IsaSupported(Isa::kAvx512)) return kGemmKernelsAvx512;
+  if (isa == Isa::kAvx2 && IsaSupported(Isa::kAvx2)) return kGemmKernelsAvx2;
+#endif
+  (void)isa;
+  return kGemmKernelsRef;
+}
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// A 64-byte-aligned buffer that only grows: after the first calls of a training loop, packing
+// allocates nothing.
+class PackBuffer {
+ public:
+  PackBuffer() = default;
+  PackBuffer(const PackBuffer&) = delete;
+  PackBuffer& operator=(const PackBuffer&) = delete;
+  ~PackBuffer() {
+    if (data_ != nullptr) Deallocate(data_, bytes_);
+  }
+  float* Reserve(int64_t floats) {
+    const size_t bytes = static_cast<size_t>(floats + kGemmPackSlack) * sizeof(float);
+    if (bytes > bytes_) {
+      if (data_ != nullptr) Deallocate(data_, bytes_);
+      data_ = nullptr;
+      bytes_ = 0;
+      data_ = static_cast<float*>(Allocate(bytes));
+      bytes_ = bytes;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+struct PackBuffers {
+  PackBuffer a, b;
+};
+thread_local PackBuffers t_pack;
+
+struct Problem {
+  const GemmKernels* kernels;
+  Trans ta, tb;
+  int64_t m, n, k;
+  float alpha;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float beta;
+  float* C;
+  int64_t ldc;
+  const float* bias;
+  Activation act;
+  float negative_slope;
+};
+
+// C rows [m0, m1) × columns [n0, n1): the five loops, on this thread.
+void RunBlock(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const GemmKernels& kern = *pr.kernels;
+  const GemmBlocking& bl = kern.blocking;
+  for (int64_t jc = n0; jc < n1; jc += bl.nc) {
+    const int64_t nc = std::min<int64_t>(bl.nc, n1 - jc);
+    // k == 0 makes one pass with kc == 0: nothing is packed, the kernel applies beta and the
+    // epilogue. The epilogue waits for the last pass; later passes accumulate (beta = 1).
+    for (int64_t pc = 0; pc == 0 || pc < pr.k; pc += bl.kc) {
+      const int64_t kc = std::min<int64_t>(bl.kc, pr.k - pc);
+      const bool last = pc + kc >= pr.k;
+      float* packed_b = t_pack.b.Reserve(CeilDiv(nc, bl.nr) * bl.nr * kc);
+      if (kc > 0) {
+        const bool contiguous = pr.tb == Trans::kN;
+        kern.pack_b(contiguous, contiguous ? pr.B + pc * pr.ldb + jc : pr.B + jc * pr.ldb + pc,
+                    pr.ldb, nc, kc, packed_b);
+      }
+      GemmTileParams tp{pr.alpha, pc == 0 ? pr.beta : 1.0f, nullptr,
+                        last ? pr.act : Activation::kIdentity, pr.negative_slope};
+      for (int64_t ic = m0; ic < m1; ic += bl.mc) {
+        const int64_t mc = std::min<int64_t>(bl.mc, m1 - ic);
+        float* packed_a = t_pack.a.Reserve(CeilDiv(mc, bl.mr) * bl.mr * kc);
+        if (kc > 0) {
+          const bool contiguous = pr.ta == Trans::kT;
+          kern.pack_a(contiguous, contiguous ? pr.A + pc * pr.lda + ic : pr.A + ic * pr.lda + pc,
+                      pr.lda, mc, kc, packed_a);
+        }
+        for (int64_t jr = 0; jr < nc; jr += bl.nr) {
+          const int64_t n_r = std::min<int64_t>(bl.nr, nc - jr);
+          tp.bias = last && pr.bias != nullptr ? pr.bias + jc + jr : nullptr;
+          float* c = pr.C + ic * pr.ldc + jc + jr;
+          const float* b = packed_b + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += bl.mr) {
+            kern.micro(kc, packed_a + ir * kc, b, c + ir * pr.ldc, pr.ldc,
+                       std::min<int64_t>(bl.mr, mc - ir), n_r, tp);
+          }
+        }
+      }
+    }
+  }
+}
+
+struct Grid {
+  int64_t rows = 1, cols = 1;  // threads along m and along n
+};
+
+// The split of C over at most `threads` threads with the least estimated time: the busiest
+// thread's flops and packing, plus the pool's wake-up when more than one thread runs.
+Grid ChooseGrid(const Problem& pr, int threads) {
+  const GemmBlocking& bl = pr.kernels->blocking;
+  const int64_t row_tiles = CeilDiv(pr.m, bl.mr), col_tiles = CeilDiv(pr.n, bl.nr);
+  const double depth = static_cast<double>(std::max<int64_t>(pr.k, 1));
+  Grid best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (int64_t tm = 1; tm <= std::min<int64_t>(threads, row_tiles); ++tm) {
+    for (int64_t tn = 1; tm * tn <= threads && tn <= col_tiles; ++tn) {
+      const double rows = static_cast<double>(CeilDiv(row_tiles, tm) * bl.mr);
+      const double cols = static_cast<double>(CeilDiv(col_tiles, tn) * bl.nr);
+      const double cost = 2.0 * rows * cols * depth + kPackFlopsPerFloat * depth * (rows + cols) +
+                          (tm * tn > 1 ? kParallelOverheadFlops : 0.0);
+      if (cost < best_cost) {
+        best_cost = cost;
+        best.rows = tm;
+        best.cols = tn;
+      }
+    }
+  }
+  return best;
+}
+
+void Run(const Problem& pr) {
+  if (pr.m <= 0 || pr.n <= 0) return;
+  const Grid grid = ChooseGrid(pr, NumThreads());
+  if (grid.rows * grid.cols == 1) {
+    RunBlock(pr, 0, pr.m, 0, pr.n);
+    return;
+  }
+  const GemmBlocking& bl = pr.kernels->blocking;
+  const int64_t row_tiles = CeilDiv(pr.m, bl.mr), col_tiles = CeilDiv(pr.n, bl.nr);
+  ParallelFor(0, grid.rows * grid.cols, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t i = t / grid.cols, j = t % grid.cols;
+      // Even split of whole tiles: part i of p gets tiles [i·T/p, (i+1)·T/p).
+      const int64_t m0 = i * row_tiles / grid.rows * bl.mr;
+      const int64_t m1 = std::min(pr.m, (i + 1) * row_tiles / grid.rows * bl.mr);
+      const int64_t n0 = j * col_tiles / grid.cols * bl.nr;
+      const int64_t n1 = std::min(pr.n, (j + 1) * col_tiles / grid.cols * bl.nr);
+      if (m0 < m1 && n0 < n1) RunBlock(pr, m0, m1, n0, n1);
+    }
+  });
+}
+
+}  // namespace
+
+void GemmWithIsa(Isa isa, Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                 int64_t ldc, const GemmEpilogue* epilogue) {
+  const GemmEpilogue none;
+  const GemmEpilogue& ep = epilogue != nullptr ? *epilogue : none;
+  // As BLAS: with nothing to multiply, A and B are not read (alpha = 0 included).
+  const bool product = k > 0 && alpha != 0.0f;
+  static GemmKernels tuned = [&] {  // TUNING-ONLY
+    GemmKernels t = KernelsFor(isa);
+    if (const char* e = getenv("TG_MC")) t.blocking.mc = atoi(e);
+    if (const char* e = getenv("TG_KC")) t.blocking.kc = atoi(e);
+    if (const char* e = getenv("TG_NC")) t.blocking.nc = atoi(e);
+    return t;
+  }();
+  const Problem pr{getenv("TG_TUNE") ? &tuned : &KernelsFor(isa), ta, tb, m, n, product ? k : 0, product ? alpha : 0.0f,
+                   A, lda, B, ldb, beta, C, ldc, ep.bias, ep.act, ep.negative_slope};
+  Run(pr);
+}
+
+void Gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+          const GemmEpilogue* epilogue) {
+  static const Isa isa = SelectedIsa();
+  GemmWithIsa(isa, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, epilogue);
+}
+
+// C (m×n) = act(alpha·op(A)·op(B) + beta·C + bias), one element at a time, in double.
+void GemmReference(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                   int64_t ldc, const GemmEpilogue* epilogue) {
+  const GemmEpilogue none;
+  const GemmEpilogue& ep = epilogue != nullptr ? *epilogue : none;
+  const bool product = k > 0 && alpha != 0.0f;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double acc = 0.0;
+      for (int64_t p = 0; product && p < k; ++p) {
+        const double a = ta == Trans::kN ? A[i * lda + p] : A[p * lda + i];
+        const double b = tb == Trans::kN ? B[p * ldb + j] : B[j * ldb + p];
+        acc += a * b;
+      }
+      double x = product ? alpha * acc : 0.0;
+      if (beta != 0.0f) x += static_cast<double>(beta) * C[i * ldc + j];
+      if (ep.bias != nullptr) x += ep.bias[j];
+      C[i * ldc + j] = static_cast<float>(
+          ApplyActivation<double>(x, ep.act, static_cast<double>(ep.negative_slope)));
+    }
+  }
+}
+
+}  // namespace tg
