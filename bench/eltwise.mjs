@@ -47,7 +47,7 @@ const rows = [];
 for (const threads of [1, 2]) {
   tg.setNumThreads(threads);
   for (const [name, tgFn, jsFn] of cases) {
-    for (let w = 0; w < 3; w++) { tgFn(); jsFn(); }
+    for (let w = 0; w < 10; w++) { tgFn(); jsFn(); }
     const tgTimes = [];
     const jsTimes = [];
     for (let r = 0; r < ROUNDS; r++) {

@@ -61,6 +61,8 @@ export interface NativeBinding {
   reduce(op: number, h: Handle, dims: number[], keepdim: boolean): Handle;
   mean(h: Handle, dims: number[], keepdim: boolean): Handle;
   argExtreme(isMax: boolean, h: Handle, dim: number | null, keepdim: boolean): Handle;
+  matmul(a: Handle, b: Handle): Handle;
+  linear(x: Handle, weight: Handle, bias: Handle | null, activation: number, negativeSlope: number): Handle;
   backendInfo(): BackendInfo;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -74,6 +76,8 @@ export interface NativeBinding {
 export const UnaryOp = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4 } as const;
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 } as const;
 export const ReduceOp = { sum: 0, max: 1, min: 2 } as const;
+/** Activations the GEMM epilogue fuses (native/kernels/gemm/gemm.h: Activation). */
+export const Activation = { identity: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 } as const;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

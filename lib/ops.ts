@@ -2,7 +2,10 @@
  * Functional forms of the tensor methods, as in torch: add(a, b) is a.add(b). A number may
  * stand on either side of a binary op and is broadcast.
  */
-import { binary, checkTensor, Tensor, unary } from './tensor.js';
+import { ArgumentError } from './errors.js';
+import { Activation, native } from './native.js';
+import { binary, checkTensor, matmul as matmulImpl, Tensor, unary } from './tensor.js';
+import { checkNumber, checkOptions, fail } from './validate.js';
 
 type Operand = Tensor | number;
 
@@ -49,4 +52,35 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 }
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return checkTensor('permute', 'input', x).permute(dims);
+}
+
+/** Matrix product (see Tensor.matmul). */
+export const matmul = (a: Tensor, b: Tensor): Tensor => matmulImpl(a, b);
+
+export type LinearActivation = keyof typeof Activation;
+
+export interface LinearOptions {
+  /** Applied in the same pass as the matrix product and bias (default 'identity'). */
+  activation?: LinearActivation;
+  /** Slope for x < 0 with 'leakyRelu' (default 0.01, as torch). */
+  negativeSlope?: number;
+}
+
+/**
+ * x · weightᵀ + bias, then the activation, fused into one GEMM pass: what a Linear layer's
+ * forward computes. x is (..., in), weight (out, in), bias (out).
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: LinearOptions): Tensor {
+  checkTensor('linear', 'input', x);
+  checkTensor('linear', 'weight', weight);
+  if (bias != null) checkTensor('linear', 'bias', bias);
+  const opts = checkOptions<LinearOptions>('linear', options, ['activation', 'negativeSlope']);
+  const activation = opts.activation ?? 'identity';
+  if (!Object.hasOwn(Activation, activation)) fail('linear', 'options.activation', `one of ${Object.keys(Activation).join(', ')}`, activation);
+  const slope = opts.negativeSlope ?? 0.01;
+  checkNumber('linear', 'options.negativeSlope', slope, { finite: true });
+  if (opts.negativeSlope !== undefined && activation !== 'leakyRelu') {
+    throw new ArgumentError(`linear: options.negativeSlope only applies to activation 'leakyRelu', got activation '${activation}'`);
+  }
+  return new Tensor(native.linear(x._h, weight._h, bias ? bias._h : null, Activation[activation], slope));
 }

@@ -242,6 +242,16 @@ export class Tensor {
     return new Tensor(native.clamp(this._h, lo, hi));
   }
 
+  // ---- linear algebra -----------------------------------------------------------------
+  /**
+   * Matrix product with torch.matmul's rules: 2-D · 2-D is a matrix product; a 1-D operand
+   * is a row (left) or column (right) whose dimension is dropped; leading dimensions are
+   * batch dimensions and broadcast. Transposed views are read in place, not copied.
+   */
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
+
   // ---- reductions ---------------------------------------------------------------------
   /** Sum over dim (a number or a list), or over everything when dim is left out. */
   sum(dim?: number | readonly number[], keepdim = false): Tensor {
@@ -325,6 +335,17 @@ export function binary(op: keyof typeof BinaryOp, a: Tensor | number, b: Tensor 
   checkTensor(op, 'other', b);
   requireFloat(op, b, 'other');
   return new Tensor(native.binary(BinaryOp[op], a._h, b._h));
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmul', 'input', a);
+  checkTensor('matmul', 'other', b);
+  requireFloat('matmul', a);
+  requireFloat('matmul', b, 'other');
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  }
+  return new Tensor(native.matmul(a._h, b._h));
 }
 
 function reduce(op: keyof typeof ReduceOp, t: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {

@@ -1,5 +1,6 @@
 // Builds whatever is missing or stale before tests, demos and benchmarks run:
-//  - the addon (node-gyp: a full configure the first time, an incremental make after);
+//  - the addon (node-gyp: configure when there is no build or binding.gyp / native/sources.txt
+//    changed, then an incremental make);
 //  - dist/ (tsup) when any lib/ source is newer than it.
 // --force rebuilds both from scratch.
 import { spawnSync } from 'node:child_process';
@@ -36,8 +37,10 @@ function newest(dir) {
   return latest;
 }
 
-const configured = existsSync(join(root, 'build', 'Makefile')) || existsSync(join(root, 'build', 'binding.sln'));
-if (force || !configured) run(bin('node-gyp'), ['rebuild', ...nodedirArgs()]);
+// The generated project lists the sources: configure again when the source list changes.
+const project = ['Makefile', 'binding.sln'].map((f) => join(root, 'build', f)).find((f) => existsSync(f));
+const stale = !project || ['binding.gyp', join('native', 'sources.txt')].some((f) => statSync(join(root, f)).mtimeMs > statSync(project).mtimeMs);
+if (force || stale) run(bin('node-gyp'), ['rebuild', ...nodedirArgs()]);
 else run(bin('node-gyp'), ['build']);
 
 const dist = join(root, 'dist', 'index.js');

@@ -179,6 +179,18 @@ Napi::Value ArgExtreme(Info info) {
                                                has_dim ? GetInt(info, 2, "dim") : 0, GetBool(info, 3, "keepdim")));
 }
 
+Napi::Value Matmul(Info info) { return WrapTensor(info.Env(), tg::Matmul(TensorArg(info, 0, "input"), TensorArg(info, 1, "other"))); }
+
+// linear(x, weight, bias | null, activation, negativeSlope)
+Napi::Value Linear(Info info) {
+  const bool has_bias = info.Length() > 2 && !info[2].IsNull() && !info[2].IsUndefined();
+  const int64_t act = GetInt(info, 3, "activation");
+  if (act < 0 || act > static_cast<int64_t>(Activation::kTanh)) Fail(StatusCode::kArgument, "activation is out of range: ", act);
+  return WrapTensor(info.Env(), tg::Linear(TensorArg(info, 0, "input"), TensorArg(info, 1, "weight"),
+                                           has_bias ? &TensorArg(info, 2, "bias") : nullptr, static_cast<Activation>(act),
+                                           static_cast<float>(GetNumber(info, 4, "negativeSlope"))));
+}
+
 }  // namespace
 
 void RegisterTensorExports(Napi::Env env, Napi::Object exports) {
@@ -209,6 +221,8 @@ void RegisterTensorExports(Napi::Env env, Napi::Object exports) {
   add("reduce", Guarded<Reduce>);
   add("mean", Guarded<Mean>);
   add("argExtreme", Guarded<ArgExtreme>);
+  add("matmul", Guarded<Matmul>);
+  add("linear", Guarded<Linear>);
 }
 
 }  // namespace tg::binding

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/eltwise.h"
+#include "kernels/gemm/gemm.h"
 #include "kernels/reduce.h"
 #include "ops/random.h"
 #include "ops/tensor.h"
@@ -46,6 +47,13 @@ Tensor Unary(UnaryOp op, const Tensor& x);
 Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor BinaryScalar(BinaryOp op, const Tensor& a, float b, bool scalar_first);
 Tensor Clamp(const Tensor& x, float lo, float hi);
+
+// linalg.cc
+// torch.matmul: 1-D operands are a row/column whose dimension is dropped from the result;
+// dimensions before the last two are batch dimensions and broadcast.
+Tensor Matmul(const Tensor& a, const Tensor& b);
+// x (..., in) · weightᵀ (in, out) + bias (out), then the activation, in one GEMM pass.
+Tensor Linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Activation act, float negative_slope);
 
 // reduction.cc. dims empty means every dimension.
 Tensor Reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim);

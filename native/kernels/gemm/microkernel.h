@@ -16,10 +16,12 @@
 //  packer may write up to that many floats past the block's end before finishing it.
 //
 // Micro-kernel (GemmMicroKernel): for 1 <= m_r <= MR, 1 <= n_r <= NR, kc >= 0,
-//    c[i·ldc + j] = act(alpha·Σ_p a[p·MR + i]·b[p·NR + j] + beta·c[i·ldc + j] + bias[j])
-//  for i < m_r, j < n_r, with a and b packed micro-panels. Nothing outside the m_r×n_r tile
-//  of c is read or written (edges are handled inside the kernel), beta == 0 never reads c,
-//  and kc == 0 reads neither a nor b. Each element of c is one chain of FMAs (or mul+add)
+//    c[i·ldc + j] = act(alpha·Σ_p a[p·MR + i]·b[p·ldb + j] + beta·c[i·ldc + j] + bias[j])
+//  for i < m_r, j < n_r, with a a packed micro-panel and b either a packed micro-panel
+//  (ldb = NR) or, when n_r == NR, B itself (ldb = its leading dimension): a whole row of NR
+//  floats of b is read at every depth. Nothing outside the m_r×n_r tile of c is read or
+//  written (edges are handled inside the kernel), beta == 0 never reads c, and kc == 0 reads
+//  neither a nor b. Each element of c is one chain of FMAs (or mul+add)
 //  over p in order, so its value does not depend on where the tile sits in C: that is what
 //  makes results independent of the thread split.
 #pragma once
@@ -44,8 +46,9 @@ struct GemmTileParams {
 
 using GemmPackFn = void (*)(bool lane_contiguous, const float* src, int64_t ld, int64_t lanes,
                             int64_t kc, float* dst);
-using GemmMicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c,
-                                 int64_t ldc, int64_t m_r, int64_t n_r, const GemmTileParams& tp);
+using GemmMicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb,
+                                 float* c, int64_t ldc, int64_t m_r, int64_t n_r,
+                                 const GemmTileParams& tp);
 
 struct GemmKernels {
   GemmBlocking blocking;

@@ -29,13 +29,13 @@ void Pack(bool lane_contiguous, const float* src, int64_t ld, int64_t lanes, int
   }
 }
 
-// a (MR×kc packed), b (kc×NR packed) -> c (m_r×n_r, row stride ldc)
-void MicroKernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t m_r,
-                 int64_t n_r, const GemmTileParams& tp) {
+// a (MR×kc packed), b (kc×NR, row stride ldb) -> c (m_r×n_r, row stride ldc)
+void MicroKernel(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 int64_t m_r, int64_t n_r, const GemmTileParams& tp) {
   float acc[kMr][kNr] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < kMr; ++i) {
-      for (int j = 0; j < kNr; ++j) acc[i][j] += a[p * kMr + i] * b[p * kNr + j];
+      for (int j = 0; j < kNr; ++j) acc[i][j] += a[p * kMr + i] * b[p * ldb + j];
     }
   }
   for (int64_t i = 0; i < m_r; ++i) {
