@@ -47,6 +47,12 @@ Tensor Unary(UnaryOp op, const Tensor& x) {
   Tensor out = Tensor::Empty(x.shape());
   if (out.numel() == 0) return out;
   const UnaryKernel kernel = Kernels().eltwise->unary[static_cast<int>(op)];
+  if (x.is_contiguous()) {  // the common case, without the strided walk's bookkeeping
+    const float* in = x.data<float>();
+    float* o = out.data<float>();
+    ParallelFor(0, out.numel(), kEltwiseGrain, [&](int64_t b, int64_t e) { kernel(in + b, o + b, e - b); });
+    return out;
+  }
   const Shape xs = x.strides(), os = out.strides();
   const auto layout = Coalesce<2>(x.shape(), {&os, &xs});
   float* o = out.data<float>();
@@ -83,6 +89,20 @@ Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   Tensor out = Tensor::Empty(shape);
   if (out.numel() == 0) return out;
   const BinaryKernel kernel = Kernels().eltwise->binary[static_cast<int>(op)];
+  // Common cases without the strided walk's bookkeeping: equal contiguous shapes, or one side
+  // a single value.
+  const bool a_flat = a.is_contiguous() && (a.numel() == out.numel() || a.numel() == 1);
+  const bool b_flat = b.is_contiguous() && (b.numel() == out.numel() || b.numel() == 1);
+  if (a_flat && b_flat) {
+    const int64_t sa = a.numel() == 1 ? 0 : 1, sb = b.numel() == 1 ? 0 : 1;
+    const float* pa = a.data<float>();
+    const float* pb = b.data<float>();
+    float* o = out.data<float>();
+    ParallelFor(0, out.numel(), kEltwiseGrain, [&](int64_t lo, int64_t hi) {
+      kernel(pa + lo * sa, sa, pb + lo * sb, sb, o + lo, hi - lo);
+    });
+    return out;
+  }
   const Shape as = BroadcastStrides(a, shape), bs = BroadcastStrides(b, shape), os = out.strides();
   const auto layout = Coalesce<3>(shape, {&os, &as, &bs});
   float* o = out.data<float>();

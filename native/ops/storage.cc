@@ -3,7 +3,7 @@
 namespace tg {
 
 std::shared_ptr<Storage> Storage::Allocate(size_t nbytes) {
-  std::shared_ptr<Storage> s(new Storage());
+  auto s = std::make_shared<Storage>(Token{});
   s->data_ = tg::Allocate(nbytes);
   s->nbytes_ = nbytes;
   s->account_ = CurrentMemoryAccount();
@@ -13,7 +13,7 @@ std::shared_ptr<Storage> Storage::Allocate(size_t nbytes) {
 
 std::shared_ptr<Storage> Storage::Borrow(void* data, size_t nbytes, std::function<void()> release,
                                          void* owner) {
-  std::shared_ptr<Storage> s(new Storage());
+  auto s = std::make_shared<Storage>(Token{});
   s->data_ = data;
   s->nbytes_ = nbytes;
   s->release_ = release ? std::move(release) : [] {};

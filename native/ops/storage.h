@@ -19,6 +19,9 @@ class Storage {
   static std::shared_ptr<Storage> Borrow(void* data, size_t nbytes, std::function<void()> release,
                                          void* owner);
 
+  // Public only for std::make_shared (one allocation for the object and its count).
+  struct Token {};
+  explicit Storage(Token) {}
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -29,7 +32,6 @@ class Storage {
   void* owner() const { return owner_; }
 
  private:
-  Storage() = default;
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   std::function<void()> release_;

@@ -55,7 +55,7 @@ void ForEachSpan(const StridedLayout<N>& layout, int64_t grain, Fn&& fn) {
   for (size_t k = 0; k < N; ++k) inner[k] = layout.strides[k][nd - 1];
 
   ParallelFor(0, numel, grain, [&](int64_t begin, int64_t end) {
-    std::vector<int64_t> idx(nd);
+    std::array<int64_t, kMaxDims> idx{};
     std::array<int64_t, N> off{};
     int64_t rest = begin;
     for (int d = nd - 1; d >= 0; --d) {
