@@ -34,12 +34,12 @@ bool GetBool(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return v.As<Napi::Boolean>().Value();
 }
 
-std::vector<int64_t> GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name) {
+Shape GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name) {
   const Napi::Value v = Arg(info, i);
   if (!v.IsArray()) Fail(StatusCode::kArgument, name, " must be an array of integers");
   const Napi::Array a = v.As<Napi::Array>();
   if (a.Length() > static_cast<uint32_t>(kMaxDims)) Fail(StatusCode::kArgument, name, " has more than ", kMaxDims, " entries");
-  std::vector<int64_t> out(a.Length());
+  Shape out(a.Length());
   for (uint32_t k = 0; k < a.Length(); ++k) out[k] = ToInt(a.Get(k), name);
   return out;
 }

@@ -16,7 +16,7 @@ double GetNumber(const Napi::CallbackInfo& info, size_t i, const char* name);
 int64_t GetInt(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool GetBool(const Napi::CallbackInfo& info, size_t i, const char* name);
 Shape GetShape(const Napi::CallbackInfo& info, size_t i, const char* name);
-std::vector<int64_t> GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name);
+Shape GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name);
 DType GetDType(const Napi::CallbackInfo& info, size_t i, const char* name);
 
 Napi::Array ToJsArray(Napi::Env env, const Shape& values);

@@ -35,7 +35,7 @@ Tensor Reshape(const Tensor& t, const Shape& shape);
 // Like Reshape but never copies: throws ShapeError when the strides do not allow a view.
 Tensor View(const Tensor& t, const Shape& shape);
 Tensor Transpose(const Tensor& t, int64_t dim0, int64_t dim1);
-Tensor Permute(const Tensor& t, const std::vector<int64_t>& dims);
+Tensor Permute(const Tensor& t, const Shape& dims);
 // Rows start, start + step, ... below end along dimension 0. start/end are clamped to
 // [0, size(0)] after negative values count from the end, as Python slicing; step >= 1.
 Tensor Slice(const Tensor& t, int64_t start, int64_t end, int64_t step);
@@ -56,8 +56,8 @@ Tensor Matmul(const Tensor& a, const Tensor& b);
 Tensor Linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Activation act, float negative_slope);
 
 // reduction.cc. dims empty means every dimension.
-Tensor Reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim);
-Tensor Mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim);
+Tensor Reduce(ReduceOp op, const Tensor& x, const Shape& dims, bool keepdim);
+Tensor Mean(const Tensor& x, const Shape& dims, bool keepdim);
 // Index (int32) of the first maximum/minimum along dim, or over the flattened tensor when
 // dim is absent (has_dim false).
 Tensor ArgExtreme(bool is_max, const Tensor& x, bool has_dim, int64_t dim, bool keepdim);

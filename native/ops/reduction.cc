@@ -34,7 +34,7 @@ struct Layout {
 
 // Moves the reduced dimensions (sorted, unique) next to each other: [kept-before..., reduced..., kept-after...]
 // is only possible without a copy for one dimension; several go to the end through Permute.
-Layout MakeLayout(const Tensor& x, std::vector<int64_t> dims, bool keepdim, const char* op) {
+Layout MakeLayout(const Tensor& x, Shape dims, bool keepdim, const char* op) {
   const int nd = x.ndim();
   std::vector<bool> reduced(std::max(nd, 1), false);
   if (dims.empty()) {
@@ -61,7 +61,7 @@ Layout MakeLayout(const Tensor& x, std::vector<int64_t> dims, bool keepdim, cons
     for (int d = first; d < last; ++d) L.r *= x.shape()[d];
     for (int d = last; d < nd; ++d) L.inner *= x.shape()[d];
   } else {
-    std::vector<int64_t> order(kept.begin(), kept.end());
+    Shape order(kept.begin(), kept.end());
     order.insert(order.end(), red.begin(), red.end());
     L.data = Clone(Permute(x, order));
     for (int d : kept) L.outer *= x.shape()[d];
@@ -95,7 +95,7 @@ float Combine(ReduceOp op, float a, float b) {
 
 }  // namespace
 
-Tensor Reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor Reduce(ReduceOp op, const Tensor& x, const Shape& dims, bool keepdim) {
   RequireFloat(x, ReduceName(op));
   const Layout L = MakeLayout(x, dims, keepdim, ReduceName(op));
   if (op != ReduceOp::kSum && L.r == 0) {
@@ -147,7 +147,7 @@ Tensor Reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims, bo
   return out;
 }
 
-Tensor Mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor Mean(const Tensor& x, const Shape& dims, bool keepdim) {
   RequireFloat(x, "mean");
   Tensor sum = Reduce(ReduceOp::kSum, x, dims, keepdim);
   const int64_t count = sum.numel() == 0 ? 0 : x.numel() / std::max<int64_t>(sum.numel(), 1);
@@ -161,7 +161,7 @@ Tensor Mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 Tensor ArgExtreme(bool is_max, const Tensor& x, bool has_dim, int64_t dim, bool keepdim) {
   const char* name = is_max ? "argmax" : "argmin";
   RequireFloat(x, name);
-  std::vector<int64_t> dims;
+  Shape dims;
   if (has_dim) dims.push_back(dim);
   const Layout L = MakeLayout(x, dims, keepdim, name);
   if (L.r == 0) Fail(StatusCode::kArgument, name, " of an empty tensor (shape ", ShapeToString(x.shape()), ") is undefined");

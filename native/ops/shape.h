@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
+
+#include "ops/small_vector.h"
 
 namespace tg {
 
-using Shape = std::vector<int64_t>;
+// Shapes, strides and dimension lists: six dimensions inline covers every layer in the library.
+using Shape = SmallVector<int64_t, 6>;
 
 // Largest element count a tensor may have (each dimension is also below it). Keeps every
 // byte count well inside int64 and size_t.

@@ -90,7 +90,7 @@ Tensor Transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
   return Tensor(t.storage(), shape, strides, t.offset(), t.dtype());
 }
 
-Tensor Permute(const Tensor& t, const std::vector<int64_t>& dims) {
+Tensor Permute(const Tensor& t, const Shape& dims) {
   if (static_cast<int>(dims.size()) != t.ndim()) {
     Fail(StatusCode::kArgument, "permute expects dims to list all ", t.ndim(), " dimensions, got ", dims.size());
   }

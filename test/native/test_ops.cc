@@ -54,6 +54,26 @@ StatusCode CodeOf(const std::function<void()>& fn) {
 
 }  // namespace
 
+TG_TEST(small_vector_grows_past_its_inline_capacity) {
+  Shape s;
+  for (int64_t i = 0; i < 20; ++i) s.push_back(i);  // 6 inline, then the heap
+  EXPECT_EQ(s.size(), size_t{20});
+  for (int64_t i = 0; i < 20; ++i) EXPECT_EQ(s[static_cast<size_t>(i)], i);
+  Shape copy = s;
+  Shape moved = std::move(copy);
+  EXPECT_TRUE(moved == s);
+  EXPECT_TRUE(copy.empty());
+  Shape small{1, 2, 3};
+  small.insert(small.begin() + 1, 9);
+  small.insert(small.end(), s.begin(), s.begin() + 5);  // crosses into the heap mid-insert
+  EXPECT_TRUE((small == Shape{1, 9, 2, 3, 0, 1, 2, 3, 4}));
+  Shape inline_moved = std::move(small);
+  EXPECT_EQ(inline_moved.back(), int64_t{4});
+  Shape filled(8, 7);
+  EXPECT_TRUE(filled != s);
+  EXPECT_EQ(filled[7], int64_t{7});
+}
+
 TG_TEST(broadcast_shapes_follow_pytorch) {
   EXPECT_TRUE((BroadcastShapes({2, 3}, {3}) == Shape{2, 3}));
   EXPECT_TRUE((BroadcastShapes({4, 1, 3}, {2, 1}) == Shape{4, 2, 3}));
