@@ -35,6 +35,8 @@ function report(file, p, f, note = '') {
 }
 
 vitest('vitest.json');
+vitest('vitest-avx2.json');
+vitest('vitest-ref.json');
 ctest('ctest.xml');
 ctest('ctest-asan.xml');
 console.log(`${passed} passed, ${failed} failed`);
