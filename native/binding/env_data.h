@@ -5,13 +5,40 @@
 #include <napi.h>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "ops/random.h"
 #include "runtime/allocator.h"
 
 namespace tg::binding {
 
+// References to JS buffers that borrowed tensor memory no longer needs. A tensor may die in a
+// finalizer that runs during garbage collection, where Node-API forbids deleting references,
+// so the deletion waits here for the next call into the addon. (Whatever is still here at the
+// environment's teardown is freed with it; storages share the graveyard so it outlives EnvData.)
+class ReferenceGraveyard {
+ public:
+  void Bury(napi_ref ref) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refs_.push_back(ref);
+  }
+  void DeleteAll(napi_env env) {
+    std::vector<napi_ref> refs;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      refs.swap(refs_);
+    }
+    for (napi_ref ref : refs) napi_delete_reference(env, ref);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<napi_ref> refs_;
+};
+
 struct EnvData {
+  std::shared_ptr<ReferenceGraveyard> graveyard = std::make_shared<ReferenceGraveyard>();
   std::shared_ptr<MemoryAccount> memory = std::make_shared<MemoryAccount>();
   int64_t reported_bytes = 0;  // what V8 has been told through AdjustExternalMemory
   Generator generator;

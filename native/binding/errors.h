@@ -15,12 +15,14 @@ namespace tg::binding {
 // matches `code`, with `message`.
 [[noreturn]] void ThrowAs(Napi::Env env, StatusCode code, const std::string& message);
 
-// Every export goes through this: it makes the environment's memory account current, maps
+// Every export goes through this: it deletes references buried by finalizers, makes the
+// environment's memory account current, maps
 // tg::Error and std::bad_alloc to JS errors, and reports native memory to V8 afterwards.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value Guarded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData& data = GetEnvData(env);
+  data.graveyard->DeleteAll(env);
   Napi::Value result;
   {
     MemoryAccountScope scope(data.memory);

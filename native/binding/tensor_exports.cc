@@ -53,13 +53,9 @@ Napi::Value FromTypedArray(Info info) {
   if (copy || n == 0) return WrapTensor(env, FromCopy(view.data, shape, dtype));
   napi_ref ref = nullptr;
   if (napi_create_reference(env, info[0], 1, &ref) != napi_ok) Fail(StatusCode::kInternal, "could not reference data");
-  napi_env raw_env = env;
   // The last tensor on this memory may die inside a GC finalizer, where deleting a reference
-  // is not allowed: post the deletion to run after the collection.
-  auto release = [raw_env, ref] {
-    node_api_post_finalizer(
-        raw_env, [](napi_env e, void* r, void*) { napi_delete_reference(e, static_cast<napi_ref>(r)); }, ref, nullptr);
-  };
+  // is not allowed: the graveyard deletes it on the next call.
+  auto release = [graveyard = GetEnvData(env).graveyard, ref] { graveyard->Bury(ref); };
   auto storage = Storage::Borrow(view.data, static_cast<size_t>(n) * ElementSize(dtype), release, ref);
   return WrapTensor(env, Tensor(std::move(storage), shape, ContiguousStrides(shape), 0, dtype));
 }
