@@ -140,9 +140,11 @@ bool Check(Isa isa, const Case& cs, std::mt19937& rng) {
   return true;
 }
 
-// Sizes around one ISA's blocking, for one dimension.
-std::vector<int64_t> Sizes(int64_t r, int64_t kc) {
-  std::vector<int64_t> s = {0, 1, r - 1, r, r + 1, 2 * r + 3, 23, kc + 1, 2 * kc + 3};
+// Sizes around one ISA's blocking for one dimension: its register tile r, its cache block
+// (MC for m, NC for n), KC, a few odd sizes and `extra`.
+std::vector<int64_t> Sizes(int64_t r, int64_t block, int64_t kc, std::vector<int64_t> extra = {}) {
+  std::vector<int64_t> s = {0, 1, r - 1, r, r + 1, 2 * r + 3, 23, block + 1, kc + 1, 2 * kc + 3};
+  s.insert(s.end(), extra.begin(), extra.end());
   std::sort(s.begin(), s.end());
   s.erase(std::unique(s.begin(), s.end()), s.end());
   return s;
@@ -157,13 +159,17 @@ TG_TEST(MatchesReferenceAcrossBlockingEdges) {
   for (Isa isa : SupportedIsas()) {
     const tg::GemmBlocking bl = BlockingOf(isa);
     int64_t variant = 0, failures = 0;
-    for (int64_t m : Sizes(bl.mr, bl.kc)) {
-      for (int64_t n : Sizes(bl.nr, bl.kc)) {
-        for (int64_t k : Sizes(bl.mr, bl.kc)) {
-          // Subsample the large corner of the cube: it is the slow part of the reference.
+    for (int64_t m : Sizes(bl.mr, bl.mc, bl.kc)) {
+      // 5, 10 and 12 go through the narrow (inner-product) kernel where the ISA has one.
+      for (int64_t n : Sizes(bl.nr, bl.nc, bl.kc, {5, 10, 12})) {
+        for (int64_t k : Sizes(bl.mr, bl.kc, bl.kc)) {
+          // Subsample the cube where the naive reference is slow: at most one dimension past
+          // KC (MatchesReferenceOnLargeBlocks has the others), and a quarter of the cases with
+          // two or three dimensions past the register tiles.
+          const int64_t deep = (m > bl.kc) + (n > bl.kc) + (k > bl.kc);
           const int64_t large = (m > 2 * bl.nr + 3) + (n > 2 * bl.nr + 3) + (k > 2 * bl.nr + 3);
+          if (deep >= 2) continue;
           if (large >= 2 && (m * 7 + n * 3 + k) % 4 != 0) continue;
-          if (large == 3 && (m + n + k) % 3 != 0) continue;
           for (Trans ta : trans) {
             for (Trans tb : trans) {
               Case cs;
@@ -227,6 +233,11 @@ TG_TEST(EmptyProductAppliesBetaAndEpilogue) {
                       beta, d.data(), 3, &ep);
       EXPECT_TRUE(std::memcmp(c.data(), d.data(), c.size() * sizeof(float)) == 0);
     }
+    // Wide enough for whole micro-panels of B: still neither A nor B is touched.
+    std::vector<float> wide(3 * 70, kNan);
+    tg::GemmWithIsa(isa, Trans::kN, Trans::kN, 3, 70, 0, 1.0f, nullptr, 1, nullptr, 70, 0.0f,
+                    wide.data(), 70);
+    for (float x : wide) EXPECT_EQ(x, 0.0f);
     // Nothing to compute: nothing is touched.
     tg::GemmWithIsa(isa, Trans::kN, Trans::kN, 0, 5, 7, 1.0f, nullptr, 7, nullptr, 5, 0.0f,
                     nullptr, 5);
@@ -248,6 +259,8 @@ TG_TEST(BitwiseIdenticalForAnyThreadCount) {
       {Trans::kT, Trans::kN, 784, 512, 64},  // dW = Xᵀ·dY
       {Trans::kN, Trans::kT, 203, 157, 601},
       {Trans::kT, Trans::kT, 131, 291, 77},
+      {Trans::kN, Trans::kN, 1000, 7, 700},  // narrow C: inner products, split by rows
+      {Trans::kN, Trans::kT, 517, 12, 300},
   };
   std::mt19937 rng(7);
   for (Isa isa : SupportedIsas()) {

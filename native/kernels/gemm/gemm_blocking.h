@@ -1,10 +1,21 @@
 // GEMM block sizes, one set per ISA, all in one place (BLIS notation):
 //   MR×NR  the micro-kernel's register tile of C;
-//   KC     depth of one packed block: a KC×NR micro-panel of B stays in L1 across the ir loop;
-//   MC     rows of the packed A block (MC×KC), sized to stay in L2 across the jr loop;
-//   NC     columns of the packed B panel (KC×NC), sized for L3.
-// MC is a multiple of MR and NC of NR. Tuned by bench/gemm_native.cc on Zen 4 (32 KB L1d,
-// 1 MB L2, 32 MB L3); see the notes next to each set.
+//   KC     depth of one packed block (the micro-kernel's k loop);
+//   MC     rows of the packed A block (MC×KC), kept in L2 across the jr loop;
+//   NC     columns of the packed B panel (KC×NC), kept in L3 across the ic loop.
+// MC is a multiple of MR and NC of NR; the driver splits each dimension into equal blocks of
+// at most these sizes. Measured on Zen 4 (32 KB L1d, 1 MB L2, 32 MB L3 shared by 2 cores) with
+// the driver's loops timed piece by piece (single thread, n = 256..2048 and the training
+// shapes):
+//  - the AVX-512 micro-kernel alone runs at 98-100% of the FMA peak for kc >= 256, from L1 or
+//    with its B micro-panel streaming from L2 (5 bytes per cycle is all it needs). Inside the
+//    GEMM every call also pays for its C tile (12 rows, often 4 KB apart, so in one L1 set),
+//    so fewer, deeper calls win: at n = 1024 KC = 128 / 384 / 512 / 1024 gave 94 / 104 / 107 /
+//    109.5 GFLOP/s. KC = 1024 keeps the MC×KC A block at 384 KB and the KC×NR B micro-panel at
+//    128 KB, both in L2; MC = 48..192 measured within 2%; NC = 1024 keeps each thread's KC×NC
+//    panel at 4 MB of L3 (NC = 2048..4096 was 1-2% slower).
+//  - AVX2 (16 registers): KC = 512, MC = 144, NC = 2048 measured best of the sets tried
+//    (KC 256..1024, MC 48..144), 100 GFLOP/s at n = 1024..2048.
 #pragma once
 
 namespace tg {
@@ -13,13 +24,26 @@ struct GemmBlocking {
   int mr, nr, mc, kc, nc;
 };
 
-// Portable fallback: 12 SSE/NEON accumulators of 4 lanes.
+// Portable fallback: 12 SSE/NEON accumulators of 4 lanes (23 GFLOP/s on Zen 4 with SSE2 only;
+// 4×8 measured 16).
 constexpr GemmBlocking kGemmBlockingRef = {6, 8, 120, 256, 2048};
 
 // AVX2 + FMA: 12 ymm accumulators (6 rows × 2 vectors), 2 for B, 1 for the A broadcast.
-constexpr GemmBlocking kGemmBlockingAvx2 = {6, 16, 144, 256, 4080};
+constexpr GemmBlocking kGemmBlockingAvx2 = {6, 16, 144, 512, 2048};
 
-// AVX-512: zmm accumulators, rows × (NR / 16) vectors.
-constexpr GemmBlocking kGemmBlockingAvx512 = {12, 32, 144, 256, 4096};
+// AVX-512: 24 zmm accumulators (12 rows × 2 vectors), 2 for B, 1 for the A broadcast. 12 rows
+// measured as fast as 14 and keep m = 64 (the batch) at 5 full tiles and one of 4 rows.
+constexpr GemmBlocking kGemmBlockingAvx512 = {12, 32, 96, 1024, 1024};
+
+// The narrow kernel (C with at most max_n columns, k in the lanes): tiles of rows × cols inner
+// products in rows·cols accumulators plus cols vectors of Bᵀ and one of A. Against the
+// micro-kernel, which wastes lanes on such C and packs A for few columns, it measured 1.3-2.5×
+// faster at n <= 24 and 1.0-1.1× at n = 32..48 (AVX-512), and faster up to n = 12 (AVX2).
+struct GemmDotBlocking {
+  int rows, cols, max_n;
+};
+
+constexpr GemmDotBlocking kGemmDotBlockingAvx2 = {2, 4, 12};
+constexpr GemmDotBlocking kGemmDotBlockingAvx512 = {4, 6, 48};
 
 }  // namespace tg

@@ -7,6 +7,10 @@
 //      jr over NR columns              one KC×NR micro-panel of B            -> L1
 //       ir over MR rows                  micro-kernel: MR×NR tile of C in registers
 //
+// With few rows of C the micro-kernel reads B in place instead of a packed copy (kN only). C
+// with few columns (and op(A) = A) goes to the narrow kernel instead: inner products with k
+// in the vector lanes, A read in place (microkernel.h).
+//
 // Threads share nothing: each gets a rectangle of C (whole MR×NR tiles) and runs the loops
 // above on it with its own packing buffers, so one ParallelFor covers the whole call and no
 // thread waits for another. The cost is packing the operand the split does not divide once
@@ -18,7 +22,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
-#include <cstdlib>  // TUNING-ONLY
 
 #include "kernels/gemm/microkernel.h"
 #include "runtime/allocator.h"
@@ -29,11 +32,11 @@ namespace tg {
 namespace {
 
 // Cost model for the thread split, in flops: packing one float costs about as much as this
-// many flops of the micro-kernel, and waking the pool about this many (measured with
-// bench/gemm_native.cc on Zen 4: ~0.5 cycle per packed float at ~32 flops per cycle, and
-// ~10 us for a ParallelFor round trip at ~100 GFLOP/s).
+// many flops of the micro-kernel (0.3-0.5 cycle per float at 32 flops per cycle, Zen 4), and
+// running on more than one thread about this many: a ParallelFor round trip takes ~8 us, and
+// 2 threads measured no faster than 1 up to ~4 MFLOP (128³), ~1.4× at 8 MFLOP (160³).
 constexpr double kPackFlopsPerFloat = 16.0;
-constexpr double kParallelOverheadFlops = 1.0e6;
+constexpr double kParallelOverheadFlops = 2.5e6;
 
 // B is read in place when each of its micro-panels serves at most this many micro-kernel calls
 // (about 128 rows of C at MR = 12): measured on Zen 4, 8% faster at m = 64, even at m = 256,
@@ -50,6 +53,14 @@ const GemmKernels& KernelsFor(Isa isa) {
 }
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The step that covers [0, n) in as few blocks of at most `block` as possible, all about equal
+// and multiples of `unit`: k = 1040 with KC = 1024 becomes 2 × 520, not 1024 + 16.
+int64_t BalancedStep(int64_t n, int64_t block, int64_t unit) {
+  if (n <= block) return n;
+  const int64_t step = CeilDiv(CeilDiv(n, CeilDiv(n, block)), unit) * unit;
+  return std::min(step, block);
+}
 
 // A 64-byte-aligned buffer that only grows: after the first calls of a training loop, packing
 // allocates nothing.
@@ -106,13 +117,19 @@ void RunBlock(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
   const GemmBlocking& bl = kern.blocking;
   // With few rows, each B micro-panel serves few micro-kernel calls: the kernel then reads B
   // in place (kN: its rows hold NR contiguous floats) rather than paying for a packed copy.
-  const bool direct_b = pr.tb == Trans::kN && CeilDiv(m1 - m0, bl.mr) <= kDirectBMaxCalls;
-  for (int64_t jc = n0; jc < n1; jc += bl.nc) {
-    const int64_t nc = std::min<int64_t>(bl.nc, n1 - jc);
+  const bool direct_b =
+      pr.tb == Trans::kN && pr.k > 0 && CeilDiv(m1 - m0, bl.mr) <= kDirectBMaxCalls;
+  // The depth step depends on k alone, never on the thread's rectangle: each element of C
+  // sees the same passes whatever the split.
+  const int64_t kc_step = std::max<int64_t>(BalancedStep(pr.k, bl.kc, 8), 1);
+  const int64_t nc_step = BalancedStep(n1 - n0, bl.nc, bl.nr);
+  const int64_t mc_step = BalancedStep(m1 - m0, bl.mc, bl.mr);
+  for (int64_t jc = n0; jc < n1; jc += nc_step) {
+    const int64_t nc = std::min<int64_t>(nc_step, n1 - jc);
     // k == 0 makes one pass with kc == 0: nothing is packed, the kernel applies beta and the
     // epilogue. The epilogue waits for the last pass; later passes accumulate (beta = 1).
-    for (int64_t pc = 0; pc == 0 || pc < pr.k; pc += bl.kc) {
-      const int64_t kc = std::min<int64_t>(bl.kc, pr.k - pc);
+    for (int64_t pc = 0; pc == 0 || pc < pr.k; pc += kc_step) {
+      const int64_t kc = std::min<int64_t>(kc_step, pr.k - pc);
       const bool last = pc + kc >= pr.k;
       // Packed whole, or with direct_b only its last micro-panel if that one is partial.
       const int64_t whole = direct_b ? nc / bl.nr * bl.nr : 0;
@@ -125,8 +142,8 @@ void RunBlock(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
       }
       GemmTileParams tp{pr.alpha, pc == 0 ? pr.beta : 1.0f, nullptr,
                         last ? pr.act : Activation::kIdentity, pr.negative_slope};
-      for (int64_t ic = m0; ic < m1; ic += bl.mc) {
-        const int64_t mc = std::min<int64_t>(bl.mc, m1 - ic);
+      for (int64_t ic = m0; ic < m1; ic += mc_step) {
+        const int64_t mc = std::min<int64_t>(mc_step, m1 - ic);
         float* packed_a = t_pack.a.Reserve(CeilDiv(mc, bl.mr) * bl.mr * kc);
         if (kc > 0) {
           const bool contiguous = pr.ta == Trans::kT;
@@ -178,8 +195,45 @@ Grid ChooseGrid(const Problem& pr, int threads) {
   return best;
 }
 
+// Narrow C (n <= dot_max_n, op(A) = A): inner products, rows split over threads. Bᵀ is read
+// in place (kT) or packed once by the calling thread, before the split.
+void RunDot(const Problem& pr) {
+  const GemmKernels& kern = *pr.kernels;
+  const int64_t lanes = kern.dot_lanes;
+  const float* bt = pr.B;
+  int64_t bt_col = pr.ldb, bt_step = lanes;
+  if (pr.tb == Trans::kN) {
+    float* packed = t_pack.b.Reserve(CeilDiv(pr.k, lanes) * lanes * pr.n);
+    kern.pack_b_dot(false, pr.B, pr.ldb, pr.k, pr.n, packed);
+    bt = packed;
+    bt_col = lanes;
+    bt_step = pr.n * lanes;
+  }
+  const GemmTileParams tp{pr.alpha, pr.beta, pr.bias, pr.act, pr.negative_slope};
+  const double flops = 2.0 * static_cast<double>(pr.m) * pr.n * pr.k;
+  const int64_t row_tiles = CeilDiv(pr.m, kern.dot_blocking.rows);
+  const int64_t threads = std::min<int64_t>(NumThreads(), row_tiles);
+  if (threads <= 1 || flops / threads + kParallelOverheadFlops >= flops) {
+    kern.dot(pr.m, pr.n, pr.k, pr.A, pr.lda, bt, bt_col, bt_step, pr.C, pr.ldc, tp);
+    return;
+  }
+  ParallelFor(0, threads, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t m0 = t * row_tiles / threads * kern.dot_blocking.rows;
+      const int64_t m1 = std::min(pr.m, (t + 1) * row_tiles / threads * kern.dot_blocking.rows);
+      kern.dot(m1 - m0, pr.n, pr.k, pr.A + m0 * pr.lda, pr.lda, bt, bt_col, bt_step,
+               pr.C + m0 * pr.ldc, pr.ldc, tp);
+    }
+  });
+}
+
 void Run(const Problem& pr) {
   if (pr.m <= 0 || pr.n <= 0) return;
+  if (pr.kernels->dot != nullptr && pr.ta == Trans::kN && pr.k > 0 &&
+      pr.n <= pr.kernels->dot_blocking.max_n) {
+    RunDot(pr);
+    return;
+  }
   const Grid grid = ChooseGrid(pr, NumThreads());
   if (grid.rows * grid.cols == 1) {
     RunBlock(pr, 0, pr.m, 0, pr.n);
@@ -209,14 +263,7 @@ void GemmWithIsa(Isa isa, Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, f
   const GemmEpilogue& ep = epilogue != nullptr ? *epilogue : none;
   // As BLAS: with nothing to multiply, A and B are not read (alpha = 0 included).
   const bool product = k > 0 && alpha != 0.0f;
-  static GemmKernels tuned = [&] {  // TUNING-ONLY
-    GemmKernels t = KernelsFor(isa);
-    if (const char* e = getenv("TG_MC")) t.blocking.mc = atoi(e);
-    if (const char* e = getenv("TG_KC")) t.blocking.kc = atoi(e);
-    if (const char* e = getenv("TG_NC")) t.blocking.nc = atoi(e);
-    return t;
-  }();
-  const Problem pr{getenv("TG_TUNE") ? &tuned : &KernelsFor(isa), ta, tb, m, n, product ? k : 0, product ? alpha : 0.0f,
+  const Problem pr{&KernelsFor(isa), ta, tb, m, n, product ? k : 0, product ? alpha : 0.0f,
                    A, lda, B, ldb, beta, C, ldc, ep.bias, ep.act, ep.negative_slope};
   Run(pr);
 }

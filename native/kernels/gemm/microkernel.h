@@ -21,9 +21,20 @@
 //  (ldb = NR) or, when n_r == NR, B itself (ldb = its leading dimension): a whole row of NR
 //  floats of b is read at every depth. Nothing outside the m_r×n_r tile of c is read or
 //  written (edges are handled inside the kernel), beta == 0 never reads c, and kc == 0 reads
-//  neither a nor b. Each element of c is one chain of FMAs (or mul+add)
-//  over p in order, so its value does not depend on where the tile sits in C: that is what
-//  makes results independent of the thread split.
+//  neither a nor b. Each element of c is one chain of FMAs (or mul+add) over p in order, so
+//  its value does not depend on where the tile sits in C: that is what makes results
+//  independent of the thread split.
+//
+// Narrow kernel (GemmDotKernel, SIMD ISAs only; for C with few columns, where the
+// micro-kernel would waste most of its vector lanes): for m >= 0, 1 <= n, k >= 1,
+//    c[i·ldc + j] = act(alpha·Σ_p a[i·lda + p]·bt(j, p) + beta·c[i·ldc + j] + bias[j])
+//  with k in the vector lanes: the rows of A and of Bᵀ are both contiguous along k, Bᵀ's
+//  element (j, p) at bt[j·bt_col + (p / L)·bt_step + p % L] for the ISA's lane count L (so
+//  B itself when tb = kT, with bt_col = ldb and bt_step = L; or Bᵀ packed by pack_b_dot into
+//  blocks of L depths, bt_col = L and bt_step = n·L). The lanes are summed in a fixed tree,
+//  so again an element's value depends only on its row and column, never on the split.
+//  pack_b_dot is a GemmPackFn called as (false, B, ldb, k, n, dst): lanes = depth of the
+//  product, "depth" = columns of C.
 #pragma once
 
 #include <cmath>
@@ -50,11 +61,21 @@ using GemmMicroKernel = void (*)(int64_t kc, const float* a, const float* b, int
                                  float* c, int64_t ldc, int64_t m_r, int64_t n_r,
                                  const GemmTileParams& tp);
 
+using GemmDotKernel = void (*)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* bt, int64_t bt_col, int64_t bt_step, float* c,
+                               int64_t ldc, const GemmTileParams& tp);
+
 struct GemmKernels {
   GemmBlocking blocking;
   GemmPackFn pack_a;  // lanes = rows of op(A), W = MR
   GemmPackFn pack_b;  // lanes = columns of op(B), W = NR
   GemmMicroKernel micro;
+  // Narrow C: used for n <= dot_blocking.max_n when op(A) = A (kN); null where the ISA has
+  // none.
+  GemmDotBlocking dot_blocking;
+  int dot_lanes;          // L
+  GemmPackFn pack_b_dot;  // W = L
+  GemmDotKernel dot;
 };
 
 extern const GemmKernels kGemmKernelsRef;

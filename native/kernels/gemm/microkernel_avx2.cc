@@ -14,6 +14,8 @@ namespace {
 
 constexpr int kMr = kGemmBlockingAvx2.mr;
 constexpr int kNr = kGemmBlockingAvx2.nr;
+constexpr int kDotRows = kGemmDotBlockingAvx2.rows;
+constexpr int kDotCols = kGemmDotBlockingAvx2.cols;
 constexpr int kPrefetchA = 16 * kMr;  // floats of A ahead: A streams from L2
 
 // Each needs the ones before it (the blank lines keep include sorting from reordering them).
@@ -21,11 +23,14 @@ constexpr int kPrefetchA = 16 * kMr;  // floats of A ahead: A streams from L2
 
 #include "kernels/simd/math.inc"  // Exp
 
-#include "kernels/gemm/gemm_simd.inc"  // Pack, MicroKernel
+#include "kernels/gemm/gemm_simd.inc"  // Pack, MicroKernel, DotKernel
 
 }  // namespace
 
-const GemmKernels kGemmKernelsAvx2 = {kGemmBlockingAvx2, &Pack<kMr>, &Pack<kNr>, &MicroKernel};
+const GemmKernels kGemmKernelsAvx2 = {kGemmBlockingAvx2,    &Pack<kMr>, &Pack<kNr>,
+                                      &MicroKernel,          kGemmDotBlockingAvx2,
+                                      V::kLanes,             &Pack<V::kLanes>,
+                                      &DotKernel};
 
 }  // namespace tg
 #undef TG_SIMD_REGION

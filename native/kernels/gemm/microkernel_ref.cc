@@ -29,13 +29,24 @@ void Pack(bool lane_contiguous, const float* src, int64_t ld, int64_t lanes, int
   }
 }
 
+// GCC would vectorise the depth loop, shuffling the 48 accumulators around every step (7 vs
+// 30 GFLOP/s); with only SLP it vectorises each row update along j, as intended.
+#if defined(__GNUC__) && !defined(__clang__)
+#define TG_REF_VECTORISE_ROWS __attribute__((optimize("no-tree-loop-vectorize")))
+#else
+#define TG_REF_VECTORISE_ROWS
+#endif
+
 // a (MR×kc packed), b (kc×NR, row stride ldb) -> c (m_r×n_r, row stride ldc)
-void MicroKernel(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
+TG_REF_VECTORISE_ROWS void MicroKernel(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
                  int64_t m_r, int64_t n_r, const GemmTileParams& tp) {
   float acc[kMr][kNr] = {};
   for (int64_t p = 0; p < kc; ++p) {
+    const float* ap = a + p * kMr;
+    const float* bp = b + p * ldb;
     for (int i = 0; i < kMr; ++i) {
-      for (int j = 0; j < kNr; ++j) acc[i][j] += a[p * kMr + i] * b[p * ldb + j];
+      const float ai = ap[i];  // one row of acc += a[i] · (a row of b): vectorises along j
+      for (int j = 0; j < kNr; ++j) acc[i][j] += ai * bp[j];
     }
   }
   for (int64_t i = 0; i < m_r; ++i) {
@@ -51,6 +62,7 @@ void MicroKernel(int64_t kc, const float* a, const float* b, int64_t ldb, float*
 
 }  // namespace
 
-const GemmKernels kGemmKernelsRef = {kGemmBlockingRef, &Pack<kMr>, &Pack<kNr>, &MicroKernel};
+const GemmKernels kGemmKernelsRef = {kGemmBlockingRef, &Pack<kMr>, &Pack<kNr>, &MicroKernel,
+                                     {0, 0, 0},  0,           nullptr, nullptr};
 
 }  // namespace tg
