@@ -23,16 +23,20 @@ function measure(label, fn) {
 
 const a = tg.tensor([1, 2, 3]);
 const b = tg.tensor([4, 5, 6]);
+// The same add with autograd recording a node each call (the graph is dropped each time).
+const ag = tg.tensor([1, 2, 3], { requiresGrad: true });
 const rows = [
   measure('tensorgrad a.add(b)', () => { for (let i = 0; i < N; i++) a.add(b); }),
   measure('tensorgrad a.exp()', () => { for (let i = 0; i < N; i++) a.exp(); }),
   measure('tensorgrad a.sum()', () => { for (let i = 0; i < N; i++) a.sum(); }),
+  measure('tensorgrad a.add(b), a requires grad', () => { for (let i = 0; i < N; i++) ag.add(b); }),
 ];
 
 const torchScript = `
 import time, torch
 torch.set_num_threads(1)
 a = torch.tensor([1., 2., 3.]); b = torch.tensor([4., 5., 6.])
+ag = torch.tensor([1., 2., 3.], requires_grad=True)
 def med(f):
     f(); ts = []
     for _ in range(${ROUNDS}):
@@ -44,13 +48,16 @@ def exp():
     for _ in range(${N}): a.exp()
 def sum_():
     for _ in range(${N}): a.sum()
-print(med(add), med(exp), med(sum_))
+def add_grad():
+    for _ in range(${N}): ag.add(b)
+print(med(add), med(exp), med(sum_), med(add_grad))
 `;
 try {
-  const [add, exp, sum] = execFileSync('/usr/bin/python3', ['-c', torchScript], { encoding: 'utf8' }).trim().split(' ').map(Number);
+  const [add, exp, sum, addGrad] = execFileSync('/usr/bin/python3', ['-c', torchScript], { encoding: 'utf8' }).trim().split(' ').map(Number);
   rows.push({ op: 'PyTorch a.add(b)', 'us per call': add.toFixed(3) });
   rows.push({ op: 'PyTorch a.exp()', 'us per call': exp.toFixed(3) });
   rows.push({ op: 'PyTorch a.sum()', 'us per call': sum.toFixed(3) });
+  rows.push({ op: 'PyTorch a.add(b), a requires grad', 'us per call': addGrad.toFixed(3) });
 } catch {
   rows.push({ op: 'PyTorch (skipped: /usr/bin/python3 has no torch; apt-get install python3-torch)', 'us per call': '-' });
 }

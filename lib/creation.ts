@@ -1,11 +1,23 @@
 /** Making tensors: from data, filled with a value, ranges, and seeded random numbers. */
-import { ArgumentError } from './errors.js';
+import { ArgumentError, DTypeError } from './errors.js';
 import { native } from './native.js';
 import { type NestedArray, Tensor } from './tensor.js';
-import { checkDType, checkNumber, checkOptions, checkShape, describe, type DType, fail } from './validate.js';
+import { checkBool, checkDType, checkNumber, checkOptions, checkShape, describe, type DType, fail } from './validate.js';
 
 export interface TensorOptions {
   dtype?: DType;
+  /** Track gradients for this (leaf) tensor: backward() fills its .grad. float32 only. */
+  requiresGrad?: boolean;
+}
+
+// Applies options.requiresGrad to a freshly made tensor.
+function withGrad(fn: string, t: Tensor, opts: Partial<TensorOptions>): Tensor {
+  if (opts.requiresGrad === undefined) return t;
+  checkBool(fn, 'options.requiresGrad', opts.requiresGrad);
+  if (opts.requiresGrad && t.dtype !== 'float32') {
+    throw new DTypeError(`${fn}: only float32 tensors can require gradients, got dtype ${t.dtype}`);
+  }
+  return t.requiresGrad_(opts.requiresGrad);
 }
 
 /**
@@ -13,11 +25,11 @@ export interface TensorOptions {
  * Tensor.from to share memory). dtype defaults to float32, or int32 for an Int32Array.
  */
 export function tensor(data: NestedArray | Float32Array | Int32Array | readonly number[], options?: TensorOptions): Tensor {
-  const opts = checkOptions<TensorOptions>('tensor', options, ['dtype']);
+  const opts = checkOptions<TensorOptions>('tensor', options, ['dtype', 'requiresGrad']);
   if (data instanceof Float32Array || data instanceof Int32Array) {
     const dtype = opts.dtype === undefined ? (data instanceof Int32Array ? 'int32' : 'float32') : checkDType('tensor', 'options.dtype', opts.dtype);
     const copy = new Tensor(native.fromTypedArray(data, [data.length], true));
-    return copy.to(dtype);
+    return withGrad('tensor', copy.to(dtype), opts);
   }
   const dtype = opts.dtype === undefined ? 'float32' : checkDType('tensor', 'options.dtype', opts.dtype);
   const shape = inferShape(data);
@@ -41,7 +53,7 @@ export function tensor(data: NestedArray | Float32Array | Int32Array | readonly 
     for (let i = 0; i < v.length; i++) fill(v[i]!, dim + 1, [...path, i]);
   };
   fill(data as NestedArray, 0, []);
-  return new Tensor(native.fromTypedArray(flat, shape, false));
+  return withGrad('tensor', new Tensor(native.fromTypedArray(flat, shape, false)), opts);
 }
 
 function indexPath(path: number[]): string {
@@ -86,22 +98,22 @@ export function ones(...args: SizeArgs): Tensor {
 
 function filled(fn: string, args: readonly unknown[], value: number): Tensor {
   const { shape, options } = sizeArgs(fn, args);
-  const opts = checkOptions<TensorOptions>(fn, options, ['dtype']);
+  const opts = checkOptions<TensorOptions>(fn, options, ['dtype', 'requiresGrad']);
   const dtype = opts.dtype === undefined ? 'float32' : checkDType(fn, 'options.dtype', opts.dtype);
-  return new Tensor(native.full(shape, value, dtype));
+  return withGrad(fn, new Tensor(native.full(shape, value, dtype)), opts);
 }
 
 /** A tensor of `shape` with every element `value`. */
 export function full(shape: readonly number[], value: number, options?: TensorOptions): Tensor {
   checkShape('full', 'shape', shape);
-  const opts = checkOptions<TensorOptions>('full', options, ['dtype']);
+  const opts = checkOptions<TensorOptions>('full', options, ['dtype', 'requiresGrad']);
   const dtype = opts.dtype === undefined ? 'float32' : checkDType('full', 'options.dtype', opts.dtype);
   if (dtype === 'int32') {
     if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) fail('full', 'value', 'an integer in the int32 range for dtype int32', value);
   } else if (typeof value !== 'number') {
     fail('full', 'value', 'a number', value);
   }
-  return new Tensor(native.full([...shape], value, dtype));
+  return withGrad('full', new Tensor(native.full([...shape], value, dtype)), opts);
 }
 
 /** arange(end), arange(start, end) or arange(start, end, step): like torch.arange, end excluded. */
@@ -121,13 +133,22 @@ export function arange(a: number, b?: number, step = 1, options?: TensorOptions)
 }
 
 /** Uniform random numbers in [0, 1), from the generator seeded by manualSeed. */
-export function rand(...shape: number[] | [readonly number[]]): Tensor {
-  return new Tensor(native.rand(sizeArgs('rand', shape).shape));
+export function rand(...args: SizeArgs): Tensor {
+  return random('rand', args);
 }
 
 /** Standard normal random numbers, from the generator seeded by manualSeed. */
-export function randn(...shape: number[] | [readonly number[]]): Tensor {
-  return new Tensor(native.randn(sizeArgs('randn', shape).shape));
+export function randn(...args: SizeArgs): Tensor {
+  return random('randn', args);
+}
+
+function random(fn: 'rand' | 'randn', args: readonly unknown[]): Tensor {
+  const { shape, options } = sizeArgs(fn, args);
+  const opts = checkOptions<TensorOptions>(fn, options, ['dtype', 'requiresGrad']);
+  if (opts.dtype !== undefined && checkDType(fn, 'options.dtype', opts.dtype) !== 'float32') {
+    throw new DTypeError(`${fn}: random tensors are float32, got options.dtype '${opts.dtype}'`);
+  }
+  return withGrad(fn, new Tensor(native[fn](shape)), opts);
 }
 
 /**

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'ERR_IO'
   | 'ERR_OUT_OF_MEMORY'
   | 'ERR_INTERNAL'
-  | 'ERR_NATIVE_NOT_BUILT';
+  | 'ERR_NATIVE_NOT_BUILT'
+  | 'ERR_GRADCHECK';
 
 export class TensorgradError extends Error {
   readonly code: ErrorCode;

@@ -9,8 +9,9 @@ const SUMMARIZE_ABOVE = 1000;
 const EDGE_ITEMS = 3;
 const LINE_WIDTH = 80;
 
-export function formatTensor(shape: readonly number[], dtype: DType, data: ArrayLike<number>): string {
-  const suffix = dtype === 'int32' ? ', dtype=int32' : '';
+/** `autograd` is PyTorch's trailer: ', grad_fn=<MulBackward0>' or ', requires_grad=True'. */
+export function formatTensor(shape: readonly number[], dtype: DType, data: ArrayLike<number>, autograd = ''): string {
+  const suffix = (dtype === 'int32' ? ', dtype=int32' : '') + autograd;
   const numel = shape.reduce((a, b) => a * b, 1);
   if (numel === 0) {
     const size = shape.length === 1 ? '' : `, size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;

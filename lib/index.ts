@@ -1,22 +1,32 @@
 /**
- * tensorgrad: deep learning for Node.js. Tensors, their math and (soon) autograd run in a
+ * tensorgrad: deep learning for Node.js. Tensors, their math and autograd run in a
  * native C++ core; this package is the PyTorch-shaped API over it.
  */
 export { ArgumentError, DTypeError, type ErrorCode, IOError, ShapeError, TensorgradError } from './errors.js';
 export { type DType, type NestedArray, Tensor } from './tensor.js';
 export { arange, full, manualSeed, ones, rand, randn, tensor, type TensorOptions, zeros } from './creation.js';
+export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
+export { gradcheck, type GradcheckOptions } from './gradcheck.js';
+export * as nn from './nn/index.js';
+export * as F from './nn/functional.js';
 export {
   abs,
   add,
   argmax,
   argmin,
+  cat,
   clamp,
   div,
   exp,
+  gather,
+  identity,
+  indexSelect,
+  leakyRelu,
   linear,
   type LinearActivation,
   type LinearOptions,
   log,
+  logSoftmax,
   matmul,
   max,
   maximum,
@@ -24,13 +34,20 @@ export {
   min,
   minimum,
   mul,
+  narrow,
   neg,
   permute,
   pow,
+  relu,
   reshape,
+  sigmoid,
+  softmax,
   sqrt,
+  stack,
+  step,
   sub,
   sum,
+  tanh,
   transpose,
 } from './ops.js';
 export {

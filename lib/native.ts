@@ -63,6 +63,28 @@ export interface NativeBinding {
   argExtreme(isMax: boolean, h: Handle, dim: number | null, keepdim: boolean): Handle;
   matmul(a: Handle, b: Handle): Handle;
   linear(x: Handle, weight: Handle, bias: Handle | null, activation: number, negativeSlope: number): Handle;
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, flag: boolean): void;
+  isLeaf(h: Handle): boolean;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, grad: Handle | null): void;
+  gradFn(h: Handle): string | null;
+  backward(h: Handle, gradient: Handle | null, retainGraph: boolean): void;
+  detach(h: Handle): Handle;
+  setGradEnabled(enabled: boolean): boolean;
+  isGradEnabled(): boolean;
+  cat(tensors: Handle[], dim: number): Handle;
+  stack(tensors: Handle[], dim: number): Handle;
+  narrow(h: Handle, dim: number, start: number, length: number): Handle;
+  expand(h: Handle, shape: number[]): Handle;
+  gather(h: Handle, dim: number, index: Handle): Handle;
+  indexSelect(h: Handle, dim: number, index: Handle): Handle;
+  activate(h: Handle, activation: number, negativeSlope: number): Handle;
+  step(h: Handle): Handle;
+  softmax(h: Handle, dim: number, log: boolean): Handle;
+  pointwiseLoss(kind: number, input: Handle, target: Handle, weight: Handle | null, posWeight: Handle | null, reduction: number): Handle;
+  crossEntropy(input: Handle, target: Handle, weight: Handle | null, ignoreIndex: number, labelSmoothing: number, reduction: number): Handle;
+  nllLoss(input: Handle, target: Handle, weight: Handle | null, ignoreIndex: number, reduction: number): Handle;
   backendInfo(): BackendInfo;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -76,8 +98,11 @@ export interface NativeBinding {
 export const UnaryOp = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4 } as const;
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 } as const;
 export const ReduceOp = { sum: 0, max: 1, min: 2 } as const;
-/** Activations the GEMM epilogue fuses (native/kernels/gemm/gemm.h: Activation). */
+/** Activations the GEMM epilogue fuses (native/kernels/activation.h: Activation). */
 export const Activation = { identity: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 } as const;
+/** native/ops/nn.h: Reduction and PointwiseLossKind. */
+export const Reduction = { none: 0, mean: 1, sum: 2 } as const;
+export const PointwiseLoss = { mse: 0, l1: 1, bce: 2, bceWithLogits: 3 } as const;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -4,8 +4,8 @@
  */
 import { ArgumentError } from './errors.js';
 import { Activation, native } from './native.js';
-import { binary, checkTensor, matmul as matmulImpl, Tensor, unary } from './tensor.js';
-import { checkNumber, checkOptions, fail } from './validate.js';
+import { activate, binary, checkTensor, matmul as matmulImpl, softmax as softmaxImpl, Tensor, unary } from './tensor.js';
+import { checkInt, checkNumber, checkOptions, fail } from './validate.js';
 
 type Operand = Tensor | number;
 
@@ -84,3 +84,61 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
   }
   return new Tensor(native.linear(x._h, weight._h, bias ? bias._h : null, Activation[activation], slope));
 }
+
+// ---- joins and lookups ----------------------------------------------------------------
+
+function tensorList(fn: string, tensors: unknown): Tensor[] {
+  if (!Array.isArray(tensors) || tensors.length === 0) fail(fn, 'tensors', 'a non-empty array of Tensors', tensors);
+  return tensors.map((t, i) => checkTensor(fn, `tensors[${i}]`, t));
+}
+
+/** Joins tensors along an existing dimension (all other sizes must match), as torch.cat. */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  const list = tensorList('cat', tensors);
+  checkInt('cat', 'dim', dim);
+  return new Tensor(native.cat(list.map((t) => t._h), dim));
+}
+
+/** Joins equal-shaped tensors along a new dimension, as torch.stack. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  const list = tensorList('stack', tensors);
+  checkInt('stack', 'dim', dim);
+  return new Tensor(native.stack(list.map((t) => t._h), dim));
+}
+
+/** out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for other dims), as torch.gather. index is int32. */
+export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor('gather', 'input', input);
+  checkTensor('gather', 'index', index);
+  checkInt('gather', 'dim', dim);
+  return new Tensor(native.gather(input._h, dim, index._h));
+}
+
+/** The entries of input at the int32 positions in index (1-D) along dim: an embedding lookup for dim 0. */
+export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor('indexSelect', 'input', input);
+  checkTensor('indexSelect', 'index', index);
+  checkInt('indexSelect', 'dim', dim);
+  return new Tensor(native.indexSelect(input._h, dim, index._h));
+}
+
+/** `length` entries from `start` along dim, as a view (torch.narrow). */
+export function narrow(input: Tensor, dim: number, start: number, length: number): Tensor {
+  return checkTensor('narrow', 'input', input).narrow(dim, start, length);
+}
+
+// ---- activations (also in nn.functional) ----------------------------------------------
+
+export const sigmoid = (x: Tensor): Tensor => activate('sigmoid', x);
+export const tanh = (x: Tensor): Tensor => activate('tanh', x);
+export const relu = (x: Tensor): Tensor => activate('relu', x);
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  checkNumber('leakyRelu', 'negativeSlope', negativeSlope, { finite: true });
+  return activate('leakyRelu', x, negativeSlope);
+}
+export const softmax = (x: Tensor, dim: number): Tensor => softmaxImpl('softmax', x, dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxImpl('logSoftmax', x, dim);
+/** The input itself (nn.Identity's function). */
+export const identity = (x: Tensor): Tensor => checkTensor('identity', 'input', x);
+/** 1 where x > 0, else 0; no gradient (see Tensor.step). */
+export const step = (x: Tensor): Tensor => checkTensor('step', 'input', x).step();

@@ -5,8 +5,8 @@
  */
 import { ArgumentError, DTypeError, ShapeError } from './errors.js';
 import { formatTensor } from './format.js';
-import { BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
-import { checkDim, checkDType, checkInt, checkNumber, checkShape, describe, type DType, fail, TENSOR_BRAND } from './validate.js';
+import { Activation, BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
+import { checkBool, checkDim, checkDType, checkInt, checkNumber, checkOptions, checkShape, describe, type DType, fail, TENSOR_BRAND } from './validate.js';
 
 export type { DType } from './validate.js';
 export type NestedArray = number | NestedArray[];
@@ -113,7 +113,9 @@ export class Tensor {
   }
   /** Prints like PyTorch: `tensor([[1., 2.], [3., 4.]])`. */
   toString(): string {
-    return formatTensor(this.#m[0], this.#m[2], this.#m[0].some((d) => d === 0) ? new Float32Array(0) : this.data());
+    const gradFn = this.gradFn;
+    const autograd = gradFn !== null ? `, grad_fn=<${gradFn}>` : this.requiresGrad ? ', requires_grad=True' : '';
+    return formatTensor(this.#m[0], this.#m[2], this.#m[0].some((d) => d === 0) ? new Float32Array(0) : this.data(), autograd);
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
@@ -123,6 +125,91 @@ export class Tensor {
     if (this.#disposed) return;
     native.dispose(this._h);
     this.#disposed = true;
+  }
+
+  // ---- autograd ------------------------------------------------------------------------
+  /** Whether gradients flow to this tensor: set on leaves, inherited by results of ops on them. */
+  get requiresGrad(): boolean {
+    return native.requiresGrad(this._h);
+  }
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+  /** Marks a leaf tensor as needing gradients (float32 only); returns this tensor. */
+  requiresGrad_(flag = true): this {
+    checkBool('requiresGrad_', 'flag', flag);
+    native.setRequiresGrad(this._h, flag);
+    return this;
+  }
+  /**
+   * The gradient accumulated into this leaf by backward() (null before the first one, and for
+   * tensors computed from others). Assign null to clear it (what zeroGrad does).
+   */
+  get grad(): Tensor | null {
+    const h = native.grad(this._h);
+    return h === null ? null : new Tensor(h);
+  }
+  set grad(value: Tensor | null) {
+    if (value !== null) checkTensor('grad', 'value', value);
+    native.setGrad(this._h, value === null ? null : value._h);
+  }
+  /** The name of the backward node that made this tensor ('MulBackward0'), null for a leaf. */
+  get gradFn(): string | null {
+    return native.gradFn(this._h);
+  }
+  /** True unless this tensor was computed by a recorded op (it then has a gradFn). */
+  get isLeaf(): boolean {
+    return native.isLeaf(this._h);
+  }
+  /**
+   * Backpropagates from this tensor, adding d(this)/d(leaf) into every leaf's .grad. A
+   * one-element tensor (a loss) needs no gradient; otherwise pass d(something)/d(this), of this
+   * tensor's shape. The graph's saved values are freed afterwards unless retainGraph is true.
+   */
+  backward(gradient?: Tensor | null, options?: { retainGraph?: boolean }): void {
+    if (gradient != null) checkTensor('backward', 'gradient', gradient);
+    const opts = checkOptions<{ retainGraph?: boolean }>('backward', options, ['retainGraph']);
+    const retain = opts.retainGraph === undefined ? false : checkBool('backward', 'options.retainGraph', opts.retainGraph);
+    native.backward(this._h, gradient == null ? null : gradient._h, retain);
+  }
+  /** The same data (shared memory) as a leaf outside the graph. */
+  detach(): Tensor {
+    return new Tensor(native.detach(this._h));
+  }
+
+  // ---- activations --------------------------------------------------------------------
+  sigmoid(): Tensor {
+    return activate('sigmoid', this);
+  }
+  tanh(): Tensor {
+    return activate('tanh', this);
+  }
+  /** max(x, 0); NaN stays NaN. */
+  relu(): Tensor {
+    return activate('relu', this);
+  }
+  /** x > 0 ? x : negativeSlope · x. */
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    checkNumber('leakyRelu', 'negativeSlope', negativeSlope, { finite: true });
+    return activate('leakyRelu', this, negativeSlope);
+  }
+  /** exp(x) / Σ exp(x) along dim, computed stably (the row maximum is subtracted first). */
+  softmax(dim: number): Tensor {
+    return softmax('softmax', this, dim);
+  }
+  /** log(softmax(x)) along dim, without the overflow or underflow of taking log of softmax. */
+  logSoftmax(dim: number): Tensor {
+    return softmax('logSoftmax', this, dim);
+  }
+  /**
+   * The perceptron's step function: 1 where x > 0, else 0. It has no useful gradient (zero
+   * almost everywhere), so its result never requires grad: train perceptrons with the
+   * perceptron rule, or use sigmoid when you need backpropagation.
+   */
+  step(): Tensor {
+    checkTensor('step', 'input', this);
+    requireFloat('step', this);
+    return new Tensor(native.step(this._h));
   }
 
   // ---- views and copies -------------------------------------------------------------
@@ -171,6 +258,19 @@ export class Tensor {
     const n = this.#m[0][0]!;
     checkInt('get', 'index', index, -n, n - 1);
     return new Tensor(native.select(this._h, index));
+  }
+  /** `length` entries from `start` along dim (a view; negative dim and start count from the end). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    checkDim('narrow', 'dim', dim, this.ndim);
+    checkInt('narrow', 'start', start);
+    checkInt('narrow', 'length', length, 0);
+    return new Tensor(native.narrow(this._h, dim, start, length));
+  }
+  /** A broadcast view of `shape` (size-1 dimensions repeat without copying; -1 keeps a size), as torch.expand. */
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    const list = (shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : shape) as number[];
+    if (!Array.isArray(list) || list.some((d) => !Number.isInteger(d) || d < -1)) fail('expand', 'shape', 'a list of sizes (-1 keeps a size)', list);
+    return new Tensor(native.expand(this._h, [...list]));
   }
   /** This tensor if its memory is contiguous, else a contiguous copy. */
   contiguous(): Tensor {
@@ -288,7 +388,7 @@ export function checkTensor(fn: string, arg: string, v: unknown): Tensor {
   return v;
 }
 
-function requireFloat(fn: string, t: Tensor, arg = 'input'): void {
+export function requireFloat(fn: string, t: Tensor, arg = 'input'): void {
   if (t.dtype !== 'float32') {
     throw new DTypeError(`${fn}: ${arg} must be a float32 tensor, got ${describe(t)} (convert with .float())`);
   }
@@ -315,6 +415,20 @@ function dimList(fn: string, t: Tensor, dim: number | readonly number[] | undefi
     seen.add(k);
   }
   return [...dims];
+}
+
+export function activate(fn: 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu', x: Tensor, negativeSlope = 0.01): Tensor {
+  checkTensor(fn, 'input', x);
+  requireFloat(fn, x);
+  return new Tensor(native.activate(x._h, Activation[fn], negativeSlope));
+}
+
+export function softmax(fn: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  checkTensor(fn, 'input', x);
+  requireFloat(fn, x);
+  if (dim === undefined) throw new ArgumentError(`${fn}: dim is required (the dimension to normalise over, e.g. -1)`);
+  checkDim(fn, 'dim', dim, x.ndim);
+  return new Tensor(native.softmax(x._h, dim, fn === 'logSoftmax'));
 }
 
 export function unary(op: keyof typeof UnaryOp, x: Tensor): Tensor {

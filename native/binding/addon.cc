@@ -11,6 +11,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEnvData(env);
   RegisterTensorExports(env, exports);
   RegisterRuntimeExports(env, exports);
+  RegisterAutogradExports(env, exports);
+  RegisterNnExports(env, exports);
   return exports;
 }
 

@@ -9,6 +9,7 @@
 
 #include "ops/dtype.h"
 #include "ops/shape.h"
+#include "runtime/status.h"
 
 namespace tg::binding {
 
@@ -18,6 +19,18 @@ bool GetBool(const Napi::CallbackInfo& info, size_t i, const char* name);
 Shape GetShape(const Napi::CallbackInfo& info, size_t i, const char* name);
 Shape GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name);
 DType GetDType(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// An enum passed as its integer code (lib/native.ts keeps the same order).
+template <typename Enum>
+Enum GetEnum(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t count) {
+  const int64_t v = GetInt(info, i, name);
+  if (v < 0 || v >= count) Fail(StatusCode::kArgument, name, " is out of range: ", v);
+  return static_cast<Enum>(v);
+}
+template <typename Enum>
+Enum GetEnum(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return GetEnum<Enum>(info, i, name, static_cast<int64_t>(Enum::kCount));
+}
 
 Napi::Array ToJsArray(Napi::Env env, const Shape& values);
 

@@ -7,5 +7,7 @@ namespace tg::binding {
 
 void RegisterTensorExports(Napi::Env env, Napi::Object exports);
 void RegisterRuntimeExports(Napi::Env env, Napi::Object exports);
+void RegisterAutogradExports(Napi::Env env, Napi::Object exports);
+void RegisterNnExports(Napi::Env env, Napi::Object exports);
 
 }  // namespace tg::binding

@@ -1,4 +1,5 @@
-// Tensor creation, views, read-out and math, as thin wrappers over ops/.
+// Tensor creation, views, read-out and math, as thin wrappers over autograd/ (the
+// differentiable ops) and ops/ (creation and read-out, which nothing differentiates).
 #include <napi.h>
 
 #include <cstring>
@@ -8,6 +9,7 @@
 #include "binding/errors.h"
 #include "binding/exports.h"
 #include "binding/tensor_handle.h"
+#include "autograd/functions.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 
@@ -127,46 +129,39 @@ Napi::Value Dispose(Info info) {
   return info.Env().Undefined();
 }
 
-Napi::Value Reshape(Info info) { return WrapTensor(info.Env(), tg::Reshape(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "shape"))); }
-Napi::Value View(Info info) { return WrapTensor(info.Env(), tg::View(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "shape"))); }
+Napi::Value Reshape(Info info) { return WrapTensor(info.Env(), autograd::Reshape(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "shape"))); }
+Napi::Value View(Info info) { return WrapTensor(info.Env(), autograd::View(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "shape"))); }
 Napi::Value Transpose(Info info) {
-  return WrapTensor(info.Env(), tg::Transpose(TensorArg(info, 0, "tensor"), GetInt(info, 1, "dim0"), GetInt(info, 2, "dim1")));
+  return WrapTensor(info.Env(), autograd::Transpose(TensorArg(info, 0, "tensor"), GetInt(info, 1, "dim0"), GetInt(info, 2, "dim1")));
 }
-Napi::Value Permute(Info info) { return WrapTensor(info.Env(), tg::Permute(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "dims"))); }
+Napi::Value Permute(Info info) { return WrapTensor(info.Env(), autograd::Permute(TensorArg(info, 0, "tensor"), GetIntList(info, 1, "dims"))); }
 Napi::Value Slice(Info info) {
-  return WrapTensor(info.Env(), tg::Slice(TensorArg(info, 0, "tensor"), GetInt(info, 1, "start"), GetInt(info, 2, "end"), GetInt(info, 3, "step")));
+  return WrapTensor(info.Env(), autograd::Slice(TensorArg(info, 0, "tensor"), GetInt(info, 1, "start"), GetInt(info, 2, "end"), GetInt(info, 3, "step")));
 }
-Napi::Value Select(Info info) { return WrapTensor(info.Env(), tg::Select(TensorArg(info, 0, "tensor"), GetInt(info, 1, "index"))); }
-Napi::Value Contiguous(Info info) { return WrapTensor(info.Env(), tg::Contiguous(TensorArg(info, 0, "tensor"))); }
-Napi::Value Clone(Info info) { return WrapTensor(info.Env(), tg::Clone(TensorArg(info, 0, "tensor"))); }
-Napi::Value ToDType(Info info) { return WrapTensor(info.Env(), tg::ToDType(TensorArg(info, 0, "tensor"), GetDType(info, 1, "dtype"))); }
+Napi::Value Select(Info info) { return WrapTensor(info.Env(), autograd::Select(TensorArg(info, 0, "tensor"), GetInt(info, 1, "index"))); }
+Napi::Value Contiguous(Info info) { return WrapTensor(info.Env(), autograd::Contiguous(TensorArg(info, 0, "tensor"))); }
+Napi::Value Clone(Info info) { return WrapTensor(info.Env(), autograd::Clone(TensorArg(info, 0, "tensor"))); }
+Napi::Value ToDType(Info info) { return WrapTensor(info.Env(), autograd::ToDType(TensorArg(info, 0, "tensor"), GetDType(info, 1, "dtype"))); }
 
-template <typename Enum>
-Enum GetEnum(Info info, size_t i, const char* name) {
-  const int64_t v = GetInt(info, i, name);
-  if (v < 0 || v >= static_cast<int64_t>(Enum::kCount)) Fail(StatusCode::kArgument, name, " is out of range: ", v);
-  return static_cast<Enum>(v);
-}
-
-Napi::Value Unary(Info info) { return WrapTensor(info.Env(), tg::Unary(GetEnum<UnaryOp>(info, 0, "op"), TensorArg(info, 1, "input"))); }
+Napi::Value Unary(Info info) { return WrapTensor(info.Env(), autograd::Unary(GetEnum<UnaryOp>(info, 0, "op"), TensorArg(info, 1, "input"))); }
 Napi::Value Binary(Info info) {
-  return WrapTensor(info.Env(), tg::Binary(GetEnum<BinaryOp>(info, 0, "op"), TensorArg(info, 1, "input"), TensorArg(info, 2, "other")));
+  return WrapTensor(info.Env(), autograd::Binary(GetEnum<BinaryOp>(info, 0, "op"), TensorArg(info, 1, "input"), TensorArg(info, 2, "other")));
 }
 Napi::Value BinaryScalar(Info info) {
-  return WrapTensor(info.Env(), tg::BinaryScalar(GetEnum<BinaryOp>(info, 0, "op"), TensorArg(info, 1, "input"),
+  return WrapTensor(info.Env(), autograd::BinaryScalar(GetEnum<BinaryOp>(info, 0, "op"), TensorArg(info, 1, "input"),
                                                  static_cast<float>(GetNumber(info, 2, "other")), GetBool(info, 3, "scalarFirst")));
 }
 Napi::Value Clamp(Info info) {
-  return WrapTensor(info.Env(), tg::Clamp(TensorArg(info, 0, "input"), static_cast<float>(GetNumber(info, 1, "min")),
+  return WrapTensor(info.Env(), autograd::Clamp(TensorArg(info, 0, "input"), static_cast<float>(GetNumber(info, 1, "min")),
                                           static_cast<float>(GetNumber(info, 2, "max"))));
 }
 
 Napi::Value Reduce(Info info) {
-  return WrapTensor(info.Env(), tg::Reduce(GetEnum<ReduceOp>(info, 0, "op"), TensorArg(info, 1, "input"),
+  return WrapTensor(info.Env(), autograd::Reduce(GetEnum<ReduceOp>(info, 0, "op"), TensorArg(info, 1, "input"),
                                            GetIntList(info, 2, "dim"), GetBool(info, 3, "keepdim")));
 }
 Napi::Value Mean(Info info) {
-  return WrapTensor(info.Env(), tg::Mean(TensorArg(info, 0, "input"), GetIntList(info, 1, "dim"), GetBool(info, 2, "keepdim")));
+  return WrapTensor(info.Env(), autograd::Mean(TensorArg(info, 0, "input"), GetIntList(info, 1, "dim"), GetBool(info, 2, "keepdim")));
 }
 // argExtreme(isMax, t, dim | null, keepdim)
 Napi::Value ArgExtreme(Info info) {
@@ -175,16 +170,13 @@ Napi::Value ArgExtreme(Info info) {
                                                has_dim ? GetInt(info, 2, "dim") : 0, GetBool(info, 3, "keepdim")));
 }
 
-Napi::Value Matmul(Info info) { return WrapTensor(info.Env(), tg::Matmul(TensorArg(info, 0, "input"), TensorArg(info, 1, "other"))); }
+Napi::Value Matmul(Info info) { return WrapTensor(info.Env(), autograd::Matmul(TensorArg(info, 0, "input"), TensorArg(info, 1, "other"))); }
 
 // linear(x, weight, bias | null, activation, negativeSlope)
 Napi::Value Linear(Info info) {
-  const bool has_bias = info.Length() > 2 && !info[2].IsNull() && !info[2].IsUndefined();
-  const int64_t act = GetInt(info, 3, "activation");
-  if (act < 0 || act > static_cast<int64_t>(Activation::kTanh)) Fail(StatusCode::kArgument, "activation is out of range: ", act);
-  return WrapTensor(info.Env(), tg::Linear(TensorArg(info, 0, "input"), TensorArg(info, 1, "weight"),
-                                           has_bias ? &TensorArg(info, 2, "bias") : nullptr, static_cast<Activation>(act),
-                                           static_cast<float>(GetNumber(info, 4, "negativeSlope"))));
+  return WrapTensor(info.Env(), autograd::Linear(TensorArg(info, 0, "input"), TensorArg(info, 1, "weight"),
+                                                 OptionalTensorArg(info, 2, "bias"), GetEnum<Activation>(info, 3, "activation", 5),
+                                                 static_cast<float>(GetNumber(info, 4, "negativeSlope"))));
 }
 
 }  // namespace

@@ -51,6 +51,24 @@ const Tensor& TensorArg(const Napi::CallbackInfo& info, size_t i, const char* na
   return UnwrapTensor(i < info.Length() ? info[i] : info.Env().Undefined(), name);
 }
 
+Tensor& MutableTensorArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return const_cast<Tensor&>(TensorArg(info, i, name));  // the slot itself is not const
+}
+
+const Tensor* OptionalTensorArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  return &UnwrapTensor(info[i], name);
+}
+
+std::vector<Tensor> TensorListArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsArray()) Fail(StatusCode::kArgument, name, " must be an array of Tensors");
+  const Napi::Array list = info[i].As<Napi::Array>();
+  std::vector<Tensor> tensors;
+  tensors.reserve(list.Length());
+  for (uint32_t k = 0; k < list.Length(); ++k) tensors.push_back(UnwrapTensor(list.Get(k), name));
+  return tensors;
+}
+
 void DisposeTensor(const Napi::Value& v) {
   Slot* slot = SlotOf(v, "tensor");
   slot->tensor = Tensor();

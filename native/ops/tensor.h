@@ -12,6 +12,10 @@
 
 namespace tg {
 
+// Autograd state (requires_grad, grad, grad_fn): defined in autograd/graph.h. ops/ only
+// carries the pointer; ops never look inside it.
+struct AutogradMeta;
+
 class Tensor {
  public:
   Tensor() = default;
@@ -29,6 +33,13 @@ class Tensor {
   int64_t size(int dim) const { return shape_[dim]; }
   bool is_contiguous() const;
   const std::shared_ptr<Storage>& storage() const { return storage_; }
+  // False for a default-constructed Tensor (an absent gradient, an absent bias).
+  bool defined() const { return storage_ != nullptr; }
+
+  // Shared by copies of this Tensor value (a JS handle and the graph see the same state);
+  // null for tensors that never took part in autograd.
+  const std::shared_ptr<AutogradMeta>& autograd() const { return autograd_; }
+  void set_autograd(std::shared_ptr<AutogradMeta> meta) { autograd_ = std::move(meta); }
 
   template <typename T>
   T* data() const {
@@ -41,6 +52,7 @@ class Tensor {
   int64_t offset_ = 0;
   int64_t numel_ = 0;
   DType dtype_ = DType::kFloat32;
+  std::shared_ptr<AutogradMeta> autograd_;
 };
 
 // Throws DTypeError naming the op if t is not float32.

@@ -1,0 +1,24 @@
+// The backward engine and the per-tensor autograd controls the binding exposes.
+#pragma once
+
+#include "autograd/graph.h"
+
+namespace tg {
+
+// Runs the chain rule from `root` back to the leaves, adding into each leaf's .grad.
+// `grad` is d(something)/d(root), root's shape; it may be null only for a one-element root
+// (then it is 1). Without retain_graph the saved tensors of every node visited are freed,
+// and a second backward through them throws.
+void Backward(const Tensor& root, const Tensor* grad, bool retain_graph);
+
+// requires_grad on a leaf (throws for a tensor made by a recorded op, or for int32).
+void SetRequiresGrad(Tensor& t, bool requires_grad);
+bool IsLeaf(const Tensor& t);
+// The accumulated gradient of a leaf, undefined when there is none.
+Tensor Grad(const Tensor& t);
+// Replaces (or, with an undefined grad, clears) a tensor's .grad; the shape must match.
+void SetGrad(Tensor& t, const Tensor& grad);
+// The same data outside the graph (shares memory, requires no grad).
+Tensor Detach(const Tensor& t);
+
+}  // namespace tg

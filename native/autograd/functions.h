@@ -1,0 +1,58 @@
+// The differentiable ops: what the binding calls. Each runs the forward from ops/ and, when an
+// input requires grad (and grad mode is on), records a node whose backward sits beside it in
+// the same file. Signatures mirror ops/ops.h and ops/nn.h.
+#pragma once
+
+#include <vector>
+
+#include "ops/nn.h"
+#include "ops/ops.h"
+
+namespace tg::autograd {
+
+// elementwise_grad.cc
+Tensor Unary(UnaryOp op, const Tensor& x);
+Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b);
+Tensor BinaryScalar(BinaryOp op, const Tensor& a, float b, bool scalar_first);
+Tensor Clamp(const Tensor& x, float lo, float hi);
+
+// reduction_grad.cc
+Tensor Reduce(ReduceOp op, const Tensor& x, const Shape& dims, bool keepdim);
+Tensor Mean(const Tensor& x, const Shape& dims, bool keepdim);
+
+// shape_grad.cc
+Tensor Reshape(const Tensor& t, const Shape& shape);
+Tensor View(const Tensor& t, const Shape& shape);
+Tensor Transpose(const Tensor& t, int64_t dim0, int64_t dim1);
+Tensor Permute(const Tensor& t, const Shape& dims);
+Tensor Slice(const Tensor& t, int64_t start, int64_t end, int64_t step);
+Tensor Select(const Tensor& t, int64_t index);
+Tensor Narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
+Tensor Expand(const Tensor& t, const Shape& shape);
+Tensor Contiguous(const Tensor& t);
+Tensor Clone(const Tensor& t);
+Tensor ToDType(const Tensor& t, DType dtype);
+Tensor Cat(const std::vector<Tensor>& tensors, int64_t dim);
+Tensor Stack(const std::vector<Tensor>& tensors, int64_t dim);
+Tensor Gather(const Tensor& input, int64_t dim, const Tensor& index);
+Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index);
+
+// linalg_grad.cc
+Tensor Matmul(const Tensor& a, const Tensor& b);
+Tensor Linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Activation act, float negative_slope);
+
+// nn_grad.cc
+Tensor Activate(const Tensor& x, Activation act, float negative_slope);
+Tensor Step(const Tensor& x);  // no gradient: the result never requires grad
+Tensor Softmax(const Tensor& x, int64_t dim, bool log);
+
+// loss_grad.cc. Every loss returns per-element (or per-sample) values for kNone, else a
+// scalar.
+Tensor PointwiseLoss(PointwiseLossKind kind, const Tensor& input, const Tensor& target, const Tensor* weight,
+                     const Tensor* pos_weight, Reduction reduction);
+Tensor CrossEntropy(const Tensor& input, const Tensor& target, const Tensor* weight, int64_t ignore_index,
+                    float label_smoothing, Reduction reduction);
+Tensor NllLoss(const Tensor& input, const Tensor& target, const Tensor* weight, int64_t ignore_index,
+               Reduction reduction);
+
+}  // namespace tg::autograd

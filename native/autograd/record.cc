@@ -1,0 +1,37 @@
+#include "autograd/record.h"
+
+namespace tg {
+namespace {
+
+Tensor Attach(Tensor out, const char* name, std::vector<Edge> edges, Node::BackwardFn backward) {
+  auto meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = true;
+  meta->grad_fn = std::make_shared<Node>(name, std::move(edges), std::move(backward));
+  out.set_autograd(std::move(meta));
+  return out;
+}
+
+}  // namespace
+
+Edge EdgeTo(const Tensor* input) {
+  if (input == nullptr || !RequiresGrad(*input)) return Edge{};
+  const auto& meta = input->autograd();
+  if (meta->grad_fn != nullptr) return Edge{meta->grad_fn, nullptr};
+  return Edge{nullptr, meta};
+}
+
+Tensor Record(Tensor out, const char* name, std::initializer_list<const Tensor*> inputs, Node::BackwardFn backward) {
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
+  for (const Tensor* t : inputs) edges.push_back(EdgeTo(t));
+  return Attach(std::move(out), name, std::move(edges), std::move(backward));
+}
+
+Tensor Record(Tensor out, const char* name, const std::vector<Tensor>& inputs, Node::BackwardFn backward) {
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
+  for (const Tensor& t : inputs) edges.push_back(EdgeTo(&t));
+  return Attach(std::move(out), name, std::move(edges), std::move(backward));
+}
+
+}  // namespace tg

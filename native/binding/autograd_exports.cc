@@ -1,0 +1,76 @@
+// Autograd controls: requiresGrad, .grad, gradFn, backward, detach and grad mode.
+#include <napi.h>
+
+#include "autograd/engine.h"
+#include "binding/convert.h"
+#include "binding/errors.h"
+#include "binding/exports.h"
+#include "binding/tensor_handle.h"
+
+namespace tg::binding {
+namespace {
+
+using Info = const Napi::CallbackInfo&;
+
+Napi::Value RequiresGradOf(Info info) { return Napi::Boolean::New(info.Env(), RequiresGrad(TensorArg(info, 0, "tensor"))); }
+
+Napi::Value SetRequiresGradOf(Info info) {
+  SetRequiresGrad(MutableTensorArg(info, 0, "tensor"), GetBool(info, 1, "requiresGrad"));
+  return info.Env().Undefined();
+}
+
+Napi::Value IsLeafOf(Info info) { return Napi::Boolean::New(info.Env(), IsLeaf(TensorArg(info, 0, "tensor"))); }
+
+// grad(t) -> handle | null
+Napi::Value GradOf(Info info) {
+  const Tensor g = Grad(TensorArg(info, 0, "tensor"));
+  return g.defined() ? WrapTensor(info.Env(), g) : info.Env().Null();
+}
+
+// setGrad(t, grad | null)
+Napi::Value SetGradOf(Info info) {
+  const Tensor* g = OptionalTensorArg(info, 1, "grad");
+  SetGrad(MutableTensorArg(info, 0, "tensor"), g != nullptr ? *g : Tensor());
+  return info.Env().Undefined();
+}
+
+// gradFn(t) -> "MulBackward0" | null
+Napi::Value GradFnOf(Info info) {
+  const Node* fn = GradFn(TensorArg(info, 0, "tensor"));
+  return fn != nullptr ? Napi::String::New(info.Env(), fn->name()) : info.Env().Null();
+}
+
+// backward(t, gradient | null, retainGraph)
+Napi::Value BackwardOf(Info info) {
+  Backward(TensorArg(info, 0, "tensor"), OptionalTensorArg(info, 1, "gradient"), GetBool(info, 2, "retainGraph"));
+  return info.Env().Undefined();
+}
+
+Napi::Value DetachOf(Info info) { return WrapTensor(info.Env(), Detach(TensorArg(info, 0, "tensor"))); }
+
+// setGradEnabled(flag) -> the previous setting, for the caller to restore.
+Napi::Value SetGradEnabledOf(Info info) {
+  const bool previous = GradEnabled();
+  SetGradEnabled(GetBool(info, 0, "enabled"));
+  return Napi::Boolean::New(info.Env(), previous);
+}
+
+Napi::Value IsGradEnabledOf(Info info) { return Napi::Boolean::New(info.Env(), GradEnabled()); }
+
+}  // namespace
+
+void RegisterAutogradExports(Napi::Env env, Napi::Object exports) {
+  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
+  add("requiresGrad", Guarded<RequiresGradOf>);
+  add("setRequiresGrad", Guarded<SetRequiresGradOf>);
+  add("isLeaf", Guarded<IsLeafOf>);
+  add("grad", Guarded<GradOf>);
+  add("setGrad", Guarded<SetGradOf>);
+  add("gradFn", Guarded<GradFnOf>);
+  add("backward", Guarded<BackwardOf>);
+  add("detach", Guarded<DetachOf>);
+  add("setGradEnabled", Guarded<SetGradEnabledOf>);
+  add("isGradEnabled", Guarded<IsGradEnabledOf>);
+}
+
+}  // namespace tg::binding

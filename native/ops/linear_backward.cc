@@ -1,0 +1,130 @@
+// The fused linear backward and its reference twin. For y = act(x·Wᵀ + b):
+//   dz = g·act'(y) and db = Σ_rows dz   (one pass over g, columns split across threads)
+//   dx = dz·W                           (GEMM, NN)
+//   dW = dzᵀ·x                          (GEMM, TN: the transpose is absorbed by packing)
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/gemm/gemm.h"
+#include "kernels/kernel_table.h"
+#include "ops/nn.h"
+#include "ops/ops.h"
+#include "runtime/status.h"
+#include "runtime/thread_pool.h"
+
+namespace tg {
+namespace {
+
+struct Flat {
+  Tensor x, g, y;  // (rows, in), (rows, out), (rows, out) or undefined
+  int64_t rows, in, out;
+};
+
+Flat Flatten(const Tensor& x, const Tensor& weight, const Tensor& y, const Tensor& g, Activation act) {
+  Flat f;
+  f.out = weight.shape()[0];
+  f.in = weight.shape()[1];
+  f.x = Contiguous(Reshape(x, {-1, f.in}));
+  f.g = Contiguous(Reshape(g, {-1, f.out}));
+  f.rows = f.g.shape()[0];
+  if (f.x.shape()[0] != f.rows) {
+    Fail(StatusCode::kShape, "linear backward: gradient shape ", ShapeToString(g.shape()), " does not match input shape ",
+         ShapeToString(x.shape()));
+  }
+  if (act != Activation::kIdentity) {
+    if (!y.defined() || y.numel() != f.g.numel()) Fail(StatusCode::kInternal, "linear backward: the output was not saved");
+    f.y = Contiguous(Reshape(y, {-1, f.out}));
+  }
+  return f;
+}
+
+// act'(z) recovered from y = act(z) (leaky relu with slope >= 0), as the kernels do.
+double DerivativeFromOutput(Activation act, double y, double slope) {
+  switch (act) {
+    case Activation::kRelu: return y <= 0 ? 0.0 : 1.0;
+    case Activation::kLeakyRelu: return y > 0 ? 1.0 : slope;
+    case Activation::kSigmoid: return y * (1.0 - y);
+    case Activation::kTanh: return 1.0 - y * y;
+    default: return 1.0;
+  }
+}
+
+}  // namespace
+
+LinearGrads LinearBackward(const Tensor& x, const Tensor& weight, const Tensor& y, const Tensor& g, Activation act,
+                           float negative_slope, bool need_x, bool need_weight, bool need_bias) {
+  const Flat f = Flatten(x, weight, y, g, act);
+  LinearGrads grads;
+  if (need_bias) grads.bias = Tensor::Empty({f.out});
+  // dz: the gradient itself for the identity, else g·act'(y) in a fresh buffer.
+  Tensor dz = f.g;
+  if (act != Activation::kIdentity || need_bias) {
+    if (act != Activation::kIdentity) dz = Tensor::Empty({f.rows, f.out});
+    const auto kernel = Kernels().activation->act_backward_colsum;
+    const float* py = act != Activation::kIdentity ? f.y.data<float>() : f.g.data<float>();
+    const float* pg = f.g.data<float>();
+    // For the identity the kernel's dz output would be g itself: it writes into a scratch
+    // copy only when the caller did not hand it a fresh buffer.
+    Tensor scratch = act == Activation::kIdentity ? Tensor::Empty({f.rows, f.out}) : dz;
+    float* pz = scratch.data<float>();
+    float* pb = need_bias ? grads.bias.data<float>() : nullptr;
+    // Whole columns per task: each db[j] is summed over rows in one fixed order.
+    const int64_t col_grain = std::max<int64_t>(16, (int64_t{1} << 15) / std::max<int64_t>(f.rows, 1));
+    ParallelFor(0, f.out, col_grain, [&](int64_t c0, int64_t c1) {
+      kernel(act, negative_slope, py + c0, pg + c0, pz + c0, pb != nullptr ? pb + c0 : nullptr, f.rows, c1 - c0, f.out);
+    });
+    if (act != Activation::kIdentity) dz = scratch;
+  }
+  const Tensor w = Contiguous(weight);
+  if (need_x) {
+    Tensor dx = Tensor::Empty({f.rows, f.in});
+    Gemm(Trans::kN, Trans::kN, f.rows, f.in, f.out, 1.0f, dz.data<float>(), f.out, w.data<float>(), f.in, 0.0f,
+         dx.data<float>(), f.in);
+    grads.x = Reshape(dx, x.shape());
+  }
+  if (need_weight) {
+    grads.weight = Tensor::Empty({f.out, f.in});
+    Gemm(Trans::kT, Trans::kN, f.out, f.in, f.rows, 1.0f, dz.data<float>(), f.out, f.x.data<float>(), f.in, 0.0f,
+         grads.weight.data<float>(), f.in);
+  }
+  return grads;
+}
+
+LinearGrads LinearBackwardReference(const Tensor& x, const Tensor& weight, const Tensor& y, const Tensor& g, Activation act,
+                                    float negative_slope) {
+  const Flat f = Flatten(x, weight, y, g, act);
+  const Tensor w = Contiguous(weight);
+  const float* px = f.x.data<float>();
+  const float* pg = f.g.data<float>();
+  const float* pw = w.data<float>();
+  std::vector<double> dz(static_cast<size_t>(f.rows * f.out));
+  for (int64_t i = 0; i < f.rows * f.out; ++i) {
+    const double d = act == Activation::kIdentity ? 1.0 : DerivativeFromOutput(act, f.y.data<float>()[i], negative_slope);
+    dz[i] = pg[i] * d;
+  }
+  LinearGrads grads{Tensor::Empty({f.rows, f.in}), Tensor::Empty({f.out, f.in}), Tensor::Empty({f.out})};
+  for (int64_t j = 0; j < f.out; ++j) {
+    double s = 0;
+    for (int64_t i = 0; i < f.rows; ++i) s += dz[i * f.out + j];
+    grads.bias.data<float>()[j] = static_cast<float>(s);
+  }
+  for (int64_t i = 0; i < f.rows; ++i) {
+    for (int64_t k = 0; k < f.in; ++k) {
+      double s = 0;
+      for (int64_t j = 0; j < f.out; ++j) s += dz[i * f.out + j] * pw[j * f.in + k];
+      grads.x.data<float>()[i * f.in + k] = static_cast<float>(s);
+    }
+  }
+  for (int64_t j = 0; j < f.out; ++j) {
+    for (int64_t k = 0; k < f.in; ++k) {
+      double s = 0;
+      for (int64_t i = 0; i < f.rows; ++i) s += dz[i * f.out + j] * px[i * f.in + k];
+      grads.weight.data<float>()[j * f.in + k] = static_cast<float>(s);
+    }
+  }
+  grads.x = Reshape(grads.x, x.shape());
+  return grads;
+}
+
+}  // namespace tg
