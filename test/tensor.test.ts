@@ -197,6 +197,14 @@ describe('Tensor.from and data()', () => {
     expect(Array.from(ti.data())).toEqual([1, 20]);
   });
 
+  it('data() of a row slice of shared memory starts at the slice (element offset, not bytes)', () => {
+    const t = Tensor.from(Float32Array.from({ length: 18 }, (_, i) => i), [6, 3]);
+    expect(Array.from(t.slice(1, 4).data())).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(Array.from(t.get(5).data())).toEqual([15, 16, 17]);
+    const ints = Tensor.from(Int32Array.from([1, 2, 3, 4]), [2, 2]);
+    expect(Array.from(ints.get(1).data())).toEqual([3, 4]);
+  });
+
   it('data() of a native contiguous tensor is a live view; of a transposed one a copy', () => {
     const z = zeros([3]);
     z.data()[1] = 5;

@@ -30,7 +30,7 @@ Tensor Linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Activat
   // The fused backward recovers act'(z) from the output, which a negative slope makes
   // ambiguous (y > 0 for both signs of z): run that case as linear, then the activation.
   if (act == Activation::kLeakyRelu && negative_slope < 0.0f && AnyRequiresGrad({&x, &weight, bias})) {
-    return Activate(Linear(x, weight, bias, Activation::kIdentity, 0.0f), act, negative_slope);
+    return autograd::Activate(autograd::Linear(x, weight, bias, Activation::kIdentity, 0.0f), act, negative_slope);
   }
   Tensor y = tg::Linear(x, weight, bias, act, negative_slope);
   if (!AnyRequiresGrad({&x, &weight, bias})) return Plain(y);

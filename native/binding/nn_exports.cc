@@ -33,7 +33,7 @@ Napi::Value IndexSelect(Info info) {
 
 // activate(x, activation, negativeSlope)
 Napi::Value Activate(Info info) {
-  return WrapTensor(info.Env(), autograd::Activate(TensorArg(info, 0, "input"), GetEnum<Activation>(info, 1, "activation", 5),
+  return WrapTensor(info.Env(), autograd::Activate(TensorArg(info, 0, "input"), GetEnum<Activation>(info, 1, "activation", kActivationCount),
                                                    static_cast<float>(GetNumber(info, 2, "negativeSlope"))));
 }
 Napi::Value Step(Info info) { return WrapTensor(info.Env(), autograd::Step(TensorArg(info, 0, "input"))); }

@@ -103,7 +103,10 @@ Napi::Value Data(Info info) {
     napi_value source;
     napi_get_reference_value(env, static_cast<napi_ref>(storage->owner()), &source);
     const TypedArrayView view = ViewOf(env, source);
-    const size_t begin = static_cast<size_t>(t.data<char>() - view.data) / ElementSize(t.dtype());
+    // offset() counts elements: data<T>() applies it in units of T, so it is added here, not
+    // through a char pointer.
+    const size_t begin =
+        static_cast<size_t>(static_cast<char*>(storage->data()) - view.data) / ElementSize(t.dtype()) + static_cast<size_t>(t.offset());
     if (begin == 0 && length == view.length) return Napi::Value(env, source);
     Napi::Object array(env, source);
     return array.Get("subarray").As<Napi::Function>().Call(
@@ -175,7 +178,7 @@ Napi::Value Matmul(Info info) { return WrapTensor(info.Env(), autograd::Matmul(T
 // linear(x, weight, bias | null, activation, negativeSlope)
 Napi::Value Linear(Info info) {
   return WrapTensor(info.Env(), autograd::Linear(TensorArg(info, 0, "input"), TensorArg(info, 1, "weight"),
-                                                 OptionalTensorArg(info, 2, "bias"), GetEnum<Activation>(info, 3, "activation", 5),
+                                                 OptionalTensorArg(info, 2, "bias"), GetEnum<Activation>(info, 3, "activation", kActivationCount),
                                                  static_cast<float>(GetNumber(info, 4, "negativeSlope"))));
 }
 

@@ -1,8 +1,10 @@
 // The kernel tables for the ISA chosen at load (runtime/cpu_features.h: SelectedIsa).
 #pragma once
 
+#include "kernels/activation.h"
 #include "kernels/eltwise.h"
 #include "kernels/reduce.h"
+#include "kernels/softmax.h"
 #include "runtime/cpu_features.h"
 
 namespace tg {
@@ -11,6 +13,8 @@ struct KernelTable {
   Isa isa;
   const EltwiseKernels* eltwise;
   const ReduceKernels* reduce;
+  const ActivationKernels* activation;
+  const SoftmaxKernels* softmax;
 };
 
 // The table for one ISA (tests compare every supported ISA with the reference).

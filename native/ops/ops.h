@@ -62,4 +62,38 @@ Tensor Mean(const Tensor& x, const Shape& dims, bool keepdim);
 // dim is absent (has_dim false).
 Tensor ArgExtreme(bool is_max, const Tensor& x, bool has_dim, int64_t dim, bool keepdim);
 
+// join.cc
+// torch.narrow: a view of `length` entries from `start` along dim; start may be negative
+// (counts from the end).
+Tensor Narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
+// torch.cat / torch.stack: one dtype (float32 or int32, no promotion); a fresh contiguous
+// result. Cat does not keep torch's legacy exception for 1-D empty tensors.
+Tensor Cat(const std::vector<Tensor>& tensors, int64_t dim);
+Tensor Stack(const std::vector<Tensor>& tensors, int64_t dim);
+
+// indexing.cc. index is int32; its values must be in [0, size) along dim (negative values
+// are rejected, as torch does). Lookups take float32 or int32 input; the adds are float32.
+// out[p] = input[p with p[dim] = index[p]]; index has input's ndim and fits inside it
+// except along dim; the result has index's shape.
+Tensor Gather(const Tensor& input, int64_t dim, const Tensor& index);
+// The gradient of Gather: zeros of `shape`, then out[p with p[dim] = index[p]] += src[p]
+// for every position p of index (src may be larger than index; the rest is unused).
+Tensor ScatterAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+// Entries index[0], index[1], ... of input along dim; index is 1-D (or 0-D).
+Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index);
+// The gradient of IndexSelect: zeros of `shape`, then out.select(dim, index[i]) +=
+// src.select(dim, i) in order of i (repeated indices add up).
+Tensor IndexAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+// The scatters never use atomics: each output element adds its terms in index order, so
+// results are the same for any thread count.
+
+// broadcast.cc
+// torch.expand: a view with stride 0 along broadcast dimensions; new leading dimensions may
+// be added; -1 keeps a size.
+Tensor Expand(const Tensor& t, const Shape& shape);
+// The reverse of broadcasting, for gradients: t summed over its extra leading dimensions and
+// where `shape` has 1 and t does not, returned with exactly `shape` (a view when nothing is
+// summed). Throws ShapeError unless `shape` broadcasts to t's shape.
+Tensor SumTo(const Tensor& t, const Shape& shape);
+
 }  // namespace tg

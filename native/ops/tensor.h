@@ -41,6 +41,8 @@ class Tensor {
   const std::shared_ptr<AutogradMeta>& autograd() const { return autograd_; }
   void set_autograd(std::shared_ptr<AutogradMeta> meta) { autograd_ = std::move(meta); }
 
+  // The first element, as T: offset() is in elements of T, so T must be the tensor's element
+  // type (never char for byte arithmetic).
   template <typename T>
   T* data() const {
     return static_cast<T*>(storage_->data()) + offset_;

@@ -12,12 +12,12 @@
 
 #include <cstdint>
 
+#include "kernels/activation.h"  // Activation
 #include "runtime/cpu_features.h"
 
 namespace tg {
 
 enum class Trans { kN, kT };
-enum class Activation { kIdentity, kRelu, kLeakyRelu, kSigmoid, kTanh };
 
 // Applied to C while the tile is still in registers, after alpha/beta.
 struct GemmEpilogue {
