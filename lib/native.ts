@@ -85,6 +85,10 @@ export interface NativeBinding {
   pointwiseLoss(kind: number, input: Handle, target: Handle, weight: Handle | null, posWeight: Handle | null, reduction: number): Handle;
   crossEntropy(input: Handle, target: Handle, weight: Handle | null, ignoreIndex: number, labelSmoothing: number, reduction: number): Handle;
   nllLoss(input: Handle, target: Handle, weight: Handle | null, ignoreIndex: number, reduction: number): Handle;
+  fill_(h: Handle, value: number): void;
+  copy_(dst: Handle, src: Handle): void;
+  uniform_(h: Handle, a: number, b: number): void;
+  normal_(h: Handle, mean: number, std: number): void;
   backendInfo(): BackendInfo;
   setNumThreads(n: number): void;
   getNumThreads(): number;

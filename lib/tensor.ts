@@ -177,6 +177,31 @@ export class Tensor {
     return new Tensor(native.detach(this._h));
   }
 
+  // ---- in-place writes (bump the version autograd checks; refused on tensors it tracks) --
+  /** Sets every element to value; returns this tensor. */
+  fill_(value: number): this {
+    native.fill_(this._h, checkNumber('fill_', 'value', value));
+    return this;
+  }
+  zero_(): this {
+    return this.fill_(0);
+  }
+  /** Copies src (broadcast to this shape, converted to this dtype) into this tensor. */
+  copy_(src: Tensor): this {
+    native.copy_(this._h, checkTensor('copy_', 'src', src)._h);
+    return this;
+  }
+  /** Fills with draws from U[a, b) of the seeded generator (manualSeed). */
+  uniform_(a = 0, b = 1): this {
+    native.uniform_(this._h, checkNumber('uniform_', 'a', a, { finite: true }), checkNumber('uniform_', 'b', b, { finite: true }));
+    return this;
+  }
+  /** Fills with draws from N(mean, std²) of the seeded generator (manualSeed). */
+  normal_(mean = 0, std = 1): this {
+    native.normal_(this._h, checkNumber('normal_', 'mean', mean, { finite: true }), checkNumber('normal_', 'std', std, { finite: true }));
+    return this;
+  }
+
   // ---- activations --------------------------------------------------------------------
   sigmoid(): Tensor {
     return activate('sigmoid', this);

@@ -15,10 +15,11 @@ std::atomic<uint64_t> g_next_sequence{0};
 bool GradEnabled() { return t_grad_enabled; }
 void SetGradEnabled(bool enabled) { t_grad_enabled = enabled; }
 
-Node::Node(const char* name, std::vector<Edge> edges, BackwardFn backward)
+Node::Node(const char* name, std::vector<Edge> edges, BackwardFn backward, std::vector<SavedVersion> saved)
     : name_(name),
       edges_(std::move(edges)),
       backward_(std::move(backward)),
+      saved_(std::move(saved)),
       sequence_(g_next_sequence.fetch_add(1, std::memory_order_relaxed)) {}
 
 Node::~Node() {
@@ -46,6 +47,16 @@ GradList Node::Apply(const Tensor& grad_output) {
          "). The values saved for backward are freed after the first backward(); pass "
          "{ retainGraph: true } to the first backward() to keep them");
   }
+  for (const SavedVersion& s : saved_) {
+    std::shared_ptr<Storage> storage = s.storage.lock();
+    if (storage != nullptr && storage->version() != s.version) {
+      Fail(StatusCode::kArgument, "backward: a tensor ", name_,
+           " needs was modified in place after the forward pass used it (by an optimizer step, "
+           "an init function, fill_/copy_ or a running-statistics update; its version is ",
+           storage->version(), ", expected ", s.version,
+           "). Call backward() before changing the tensors the forward pass read");
+    }
+  }
   GradList grads = backward_(grad_output, *this);
   if (grads.size() != edges_.size()) {
     Fail(StatusCode::kInternal, name_, " returned ", grads.size(), " gradients for ", edges_.size(), " inputs");
@@ -55,6 +66,7 @@ GradList Node::Apply(const Tensor& grad_output) {
 
 void Node::ReleaseSaved() {
   backward_ = nullptr;
+  saved_.clear();
   released_ = true;
 }
 

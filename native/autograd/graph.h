@@ -37,6 +37,13 @@ struct Edge {
 // gets none (it needs none, or the gradient is zero by construction).
 using GradList = std::vector<Tensor>;
 
+// The version of a saved tensor's storage when the forward pass saved it. Weak: the backward
+// function's capture owns the data; this only says whether it changed in place since.
+struct SavedVersion {
+  std::weak_ptr<Storage> storage;
+  uint32_t version;
+};
+
 class Node {
  public:
   // grad_output has the shape of the node's output. The function captures what it saved from
@@ -44,7 +51,7 @@ class Node {
   // skip gradients nobody wants.
   using BackwardFn = std::function<GradList(const Tensor& grad_output, const Node& self)>;
 
-  Node(const char* name, std::vector<Edge> edges, BackwardFn backward);
+  Node(const char* name, std::vector<Edge> edges, BackwardFn backward, std::vector<SavedVersion> saved = {});
   // Frees long chains iteratively: a recursive destructor would overflow the stack on a
   // graph thousands of nodes deep (an RNN unrolled over a long sequence).
   ~Node();
@@ -58,7 +65,8 @@ class Node {
   // Increases with creation order: the engine runs later nodes first among those ready.
   uint64_t sequence() const { return sequence_; }
 
-  // Throws if the saved tensors were already freed by an earlier backward.
+  // Throws if the saved tensors were already freed by an earlier backward, or were modified
+  // in place after the forward pass saved them (PyTorch's version-counter check).
   GradList Apply(const Tensor& grad_output);
   // Frees what the forward pass saved (after a backward without retain_graph).
   void ReleaseSaved();
@@ -67,6 +75,7 @@ class Node {
   const char* name_;
   std::vector<Edge> edges_;
   BackwardFn backward_;
+  std::vector<SavedVersion> saved_;
   uint64_t sequence_;
   bool released_ = false;
 };

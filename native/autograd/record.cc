@@ -3,15 +3,25 @@
 namespace tg {
 namespace {
 
+// Saved() runs while the arguments of Record() are evaluated, before Record() itself: the
+// versions wait here for the node. One list per thread, as grad mode is per thread.
+thread_local std::vector<SavedVersion> t_pending_saved;
+
 Tensor Attach(Tensor out, const char* name, std::vector<Edge> edges, Node::BackwardFn backward) {
   auto meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
-  meta->grad_fn = std::make_shared<Node>(name, std::move(edges), std::move(backward));
+  std::vector<SavedVersion> saved;
+  saved.swap(t_pending_saved);
+  meta->grad_fn = std::make_shared<Node>(name, std::move(edges), std::move(backward), std::move(saved));
   out.set_autograd(std::move(meta));
   return out;
 }
 
 }  // namespace
+
+void NoteSaved(const Tensor& t) {
+  if (t.defined()) t_pending_saved.push_back(SavedVersion{t.storage(), t.storage()->version()});
+}
 
 Edge EdgeTo(const Tensor* input) {
   if (input == nullptr || !RequiresGrad(*input)) return Edge{};

@@ -32,9 +32,17 @@ inline Tensor Plain(Tensor t) {
   return t;
 }
 
+// Notes t's storage version for the node the next Record() on this thread makes.
+void NoteSaved(const Tensor& t);
+
 // What a backward function captures from the forward pass: the data only. Keeping the
-// autograd state of an output would make a cycle (output -> node -> output).
-inline Tensor Saved(const Tensor& t) { return Plain(t); }
+// autograd state of an output would make a cycle (output -> node -> output). Call it only in
+// the Record() that uses it: the node it makes checks, before its backward runs, that the
+// data was not modified in place since (Storage::version).
+inline Tensor Saved(const Tensor& t) {
+  NoteSaved(t);
+  return Plain(t);
+}
 
 // The edge a gradient for `input` follows (invalid when it needs none).
 Edge EdgeTo(const Tensor* input);

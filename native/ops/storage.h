@@ -2,7 +2,9 @@
 // the outside (a JS ArrayBuffer) and given back through a release callback.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -31,11 +33,18 @@ class Storage {
   bool borrowed() const { return static_cast<bool>(release_); }
   void* owner() const { return owner_; }
 
+  // Counts in-place writes (optimizer steps, fill/copy, running statistics). A backward
+  // function compares it with the count when its tensors were saved (autograd/record.h), so
+  // a gradient is never computed from data that changed after the forward pass.
+  uint32_t version() const { return version_.load(std::memory_order_relaxed); }
+  void BumpVersion() { version_.fetch_add(1, std::memory_order_relaxed); }
+
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   std::function<void()> release_;
   void* owner_ = nullptr;
+  std::atomic<uint32_t> version_{0};
   std::shared_ptr<MemoryAccount> account_;
 };
 
