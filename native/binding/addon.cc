@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterRuntimeExports(env, exports);
   RegisterAutogradExports(env, exports);
   RegisterNnExports(env, exports);
+  RegisterInplaceExports(env, exports);
   return exports;
 }
 
