@@ -8,6 +8,7 @@ export { arange, full, manualSeed, ones, rand, randn, tensor, type TensorOptions
 export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
 export * as F from './nn/functional.js';
 export {
   abs,

@@ -1,2 +1,15 @@
-/** nn: the neural-network namespace. `nn.functional` (also exported as F) holds activations and losses as functions. */
+/**
+ * nn: layers, containers, losses and initialisation, shaped like torch.nn. `nn.functional`
+ * (also exported as F) holds the same operations as functions.
+ */
 export * as functional from './functional.js';
+export * as init from './init.js';
+export { Module, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './module.js';
+export { Parameter } from './parameter.js';
+export { Identity, Linear, type LinearLayerOptions } from './linear.js';
+export { Flatten } from './flatten.js';
+export { LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Step, Tanh } from './activation.js';
+export { ModuleList, Sequential } from './container.js';
+export { Dropout, Dropout2d } from './dropout.js';
+export { BatchNorm1d, type BatchNormOptions } from './batchnorm.js';
+export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss } from './loss.js';

@@ -1,0 +1,115 @@
+/** Containers: Sequential (modules run in order) and ModuleList (an indexable list of modules). */
+import { ArgumentError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { checkInt, fail } from '../validate.js';
+import { isPlainLinear, linearEpilogue } from './activation.js';
+import { Module } from './module.js';
+
+type AnyModule = Module<never[], unknown>;
+// A module that maps one tensor to one tensor: what a Sequential chains.
+type Layer = Module<[Tensor], Tensor>;
+
+function checkModule(fn: string, arg: string, m: unknown): AnyModule {
+  if (!(m instanceof Module)) fail(fn, arg, 'a Module', m);
+  return m as AnyModule;
+}
+
+// Modules given as arguments, as one array, or as an object of named modules.
+function moduleEntries(fn: string, args: readonly unknown[]): [string, AnyModule][] {
+  if (args.length === 1 && Array.isArray(args[0])) return moduleEntries(fn, args[0]);
+  if (args.length === 1 && args[0] !== null && typeof args[0] === 'object' && !(args[0] instanceof Module)) {
+    return Object.entries(args[0] as Record<string, unknown>).map(([name, m]) => {
+      if (name === '' || name.includes('.')) fail(fn, 'a module name', 'a non-empty string without "."', name);
+      return [name, checkModule(fn, `modules.${name}`, m)];
+    });
+  }
+  return args.map((m, i) => [String(i), checkModule(fn, `modules[${i}]`, m)]);
+}
+
+// Modules registered under names; a position in [-length, length).
+function index(fn: string, i: number, length: number): number {
+  checkInt(fn, 'index', i, -length, length - 1);
+  return i < 0 ? i + length : i;
+}
+
+/**
+ * Runs its modules in order, each on the previous one's output:
+ * `new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 10))`, or from an array,
+ * or from an object of named modules. A Linear followed by ReLU, LeakyReLU, Sigmoid or Tanh
+ * runs as one fused native op (same results, one pass over the output).
+ */
+export class Sequential extends Module {
+  constructor(...modules: Layer[] | [readonly Layer[]] | [Record<string, Layer>]) {
+    super();
+    for (const [name, m] of moduleEntries('Sequential', modules)) this.registerModule(name, m);
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+
+  /** The module at position i (negative counts from the end). */
+  get(i: number): Layer {
+    const list = this.children();
+    return list[index('Sequential.get', i, list.length)] as unknown as Layer;
+  }
+
+  /** Adds a module at the end (named by its position); returns this. */
+  append(module: Layer): this {
+    checkModule('Sequential.append', 'module', module);
+    this.registerModule(String(this.length), module as unknown as AnyModule);
+    return this;
+  }
+
+  forward(input: Tensor): Tensor {
+    const list = this.children() as unknown as Layer[];
+    let x = input;
+    for (let i = 0; i < list.length; i++) {
+      const layer = list[i]!;
+      const epilogue = isPlainLinear(layer) ? linearEpilogue(list[i + 1]) : null;
+      if (epilogue !== null && isPlainLinear(layer)) {
+        x = layer.forwardFused(x, epilogue);
+        i++;
+      } else {
+        x = layer.call(x);
+      }
+    }
+    return x;
+  }
+
+  [Symbol.iterator](): Iterator<Layer> {
+    return (this.children() as unknown as Layer[])[Symbol.iterator]();
+  }
+}
+
+/** Holds modules in a list so their parameters are registered; it has no forward() of its own. */
+export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
+  constructor(modules: readonly M[] = []) {
+    super();
+    if (!Array.isArray(modules)) fail('ModuleList', 'modules', 'an array of Modules', modules);
+    modules.forEach((m) => this.append(m));
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+
+  get(i: number): M {
+    const list = this.children();
+    return list[index('ModuleList.get', i, list.length)] as M;
+  }
+
+  append(module: M): this {
+    checkModule('ModuleList.append', 'module', module);
+    this.registerModule(String(this.length), module);
+    return this;
+  }
+
+  forward(): never {
+    throw new ArgumentError('ModuleList has no forward(): iterate over it and call its modules');
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return (this.children() as M[])[Symbol.iterator]();
+  }
+}
