@@ -9,6 +9,7 @@ import { checkTensor, requireFloat, Tensor } from '../tensor.js';
 import { checkInt, checkNumber, checkOptions, describe, fail } from '../validate.js';
 
 export { identity, leakyRelu, linear, logSoftmax, relu, sigmoid, softmax, step, tanh } from '../ops.js';
+export { batchNorm, type BatchNormOptions, dropout, dropout2d, type DropoutOptions } from './functional_norm.js';
 
 export type Reduction = keyof typeof ReductionCode;
 
