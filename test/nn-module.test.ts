@@ -263,6 +263,62 @@ describe('layers', () => {
   });
 });
 
+describe('BatchNorm1d and Dropout modules', () => {
+  const mean0 = (t: Tensor): number[] => values(t.mean(0));
+  it('BatchNorm1d keeps running statistics in training and uses them in eval', () => {
+    manualSeed(4);
+    const bn = new nn.BatchNorm1d(3);
+    const x = randn(16, 3).mul(2).add(1);
+    const y = bn.call(x);
+    values(y.mean(0)).forEach((v) => expect(v).toBeCloseTo(0, 5));
+    mean0(x).forEach((m, c) => expect(values(bn.runningMean!)[c]).toBeCloseTo(0.1 * m, 5));
+    expect(bn.numBatchesTracked!.item()).toBe(1);
+    bn.eval();
+    const z = bn.call(x);
+    expect(bn.numBatchesTracked!.item()).toBe(1);
+    const rm = values(bn.runningMean!);
+    const rv = values(bn.runningVar!);
+    const xs = x.toArray() as number[][];
+    (z.toArray() as number[][]).forEach((row, i) =>
+      row.forEach((v, c) => expect(v).toBeCloseTo((xs[i]![c]! - rm[c]!) / Math.sqrt(rv[c]! + 1e-5), 4)),
+    );
+    expect(Object.keys(bn.stateDict())).toEqual(['weight', 'bias', 'runningMean', 'runningVar', 'numBatchesTracked']);
+  });
+
+  it('momentum null gives the cumulative average of the batch means', () => {
+    manualSeed(6);
+    const bn = new nn.BatchNorm1d(2, { momentum: null, affine: false });
+    const a = randn(8, 2);
+    const b = randn(8, 2).add(3);
+    bn.call(a);
+    bn.call(b);
+    const expected = mean0(a).map((m, c) => (m + mean0(b)[c]!) / 2);
+    values(bn.runningMean!).forEach((v, c) => expect(v).toBeCloseTo(expected[c]!, 5));
+    expect(bn.parameters()).toHaveLength(0);
+  });
+
+  it('BatchNorm1d takes (N, C) and (N, C, L) only, with its channel count', () => {
+    const bn = new nn.BatchNorm1d(3);
+    expect(bn.call(randn(4, 3, 5)).shape).toEqual([4, 3, 5]);
+    expect(() => bn.call(randn(4, 3, 2, 2))).toThrow(/expected 2D or 3D input/);
+    expect(() => bn.call(randn(4, 5))).toThrow(/expected 3/);
+    expect(() => new nn.BatchNorm1d(3, { momentum: 2 })).toThrow(/momentum must be a number in \[0, 1\] or null/);
+  });
+
+  it('Dropout drops in training and is the identity in eval', () => {
+    manualSeed(8);
+    const drop = new nn.Dropout(0.25);
+    const x = randn(100, 100);
+    const y = values(drop.call(x));
+    const kept = y.filter((v) => v !== 0).length / y.length;
+    expect(kept).toBeGreaterThan(0.72);
+    expect(kept).toBeLessThan(0.78);
+    drop.eval();
+    expect(drop.call(x)).toBe(x);
+    expect(() => new nn.Dropout(1.5)).toThrow(/p must be a probability in \[0, 1\]/);
+  });
+});
+
 describe('in-place writes and the version check', () => {
   it('fill_, copy_, uniform_ and normal_ write in place', () => {
     const t = zeros([2, 3]);
