@@ -85,10 +85,24 @@ export interface NativeBinding {
   pointwiseLoss(kind: number, input: Handle, target: Handle, weight: Handle | null, posWeight: Handle | null, reduction: number): Handle;
   crossEntropy(input: Handle, target: Handle, weight: Handle | null, ignoreIndex: number, labelSmoothing: number, reduction: number): Handle;
   nllLoss(input: Handle, target: Handle, weight: Handle | null, ignoreIndex: number, reduction: number): Handle;
+  batchNorm(
+    x: Handle,
+    weight: Handle | null,
+    bias: Handle | null,
+    runningMean: Handle | null,
+    runningVar: Handle | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): Handle;
+  dropout(x: Handle, p: number, channelwise: boolean): Handle;
   fill_(h: Handle, value: number): void;
   copy_(dst: Handle, src: Handle): void;
   uniform_(h: Handle, a: number, b: number): void;
   normal_(h: Handle, mean: number, std: number): void;
+  optimizerStep(kind: OptimizerKind, params: Handle[], states: (Handle | null)[], hyper: Float64Array): void;
+  clipGradNorm(params: Handle[], maxNorm: number, normType: number, errorIfNonfinite: boolean): number;
+  clipGradValue(params: Handle[], clipValue: number): void;
   backendInfo(): BackendInfo;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -107,6 +121,9 @@ export const Activation = { identity: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh
 /** native/ops/nn.h: Reduction and PointwiseLossKind. */
 export const Reduction = { none: 0, mean: 1, sum: 2 } as const;
 export const PointwiseLoss = { mse: 0, l1: 1, bce: 2, bceWithLogits: 3 } as const;
+/** native/kernels/optim.h: the fused update each optimizer runs. */
+export const OptimizerKinds = { sgd: 0, adagrad: 1, rmsprop: 2, adam: 3, adamw: 4 } as const;
+export type OptimizerKind = (typeof OptimizerKinds)[keyof typeof OptimizerKinds];
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

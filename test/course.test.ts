@@ -62,7 +62,7 @@ describe('initialisation', () => {
     manualSeed(2);
     const mlp = new nn.Sequential(new nn.Linear(2, 5), new nn.Sigmoid(), new nn.Linear(5, 1));
     for (const p of mlp.parameters()) nn.init.zeros(p);
-    trainGate(mlp, gates.XOR!, 100, sgd);
+    trainGate(mlp, gates.AND!, 100, sgd);
     const w1 = (mlp.get(0) as nn.Linear).weight.toArray() as number[][];
     const b1 = Array.from((mlp.get(0) as nn.Linear).bias!.data());
     const w2 = Array.from((mlp.get(2) as nn.Linear).weight.data());

@@ -58,7 +58,7 @@ describe('param groups', () => {
     opt.addParamGroup({ params: [w2!, b2!], lr: 0.001 });
     expect(opt.paramGroups[1]!.lr).toBe(0.001);
     expect(() => opt.addParamGroup({ params: [w0!] })).toThrow(/appears more than once/);
-    expect(() => opt.addParamGroup({ params: [w2!], momentum: -1 } as never)).toThrow(/momentum must be a number >= 0/);
+    expect(() => opt.addParamGroup({ params: [new nn.Parameter(zeros([1]))], momentum: -1 })).toThrow(/momentum must be a number >= 0/);
   });
 
   it('rejects what it cannot optimize', () => {

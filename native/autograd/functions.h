@@ -55,4 +55,11 @@ Tensor CrossEntropy(const Tensor& input, const Tensor& target, const Tensor* wei
 Tensor NllLoss(const Tensor& input, const Tensor& target, const Tensor* weight, int64_t ignore_index,
                Reduction reduction);
 
+// norm_grad.cc (ops/norm.h). BatchNorm: one node "NativeBatchNormBackward0" over (x, weight,
+// bias); training updates the running statistics in place when given. Dropout (training only):
+// x·mask with the mask from gen, whole channels when channelwise; p == 0 returns x itself.
+Tensor BatchNorm(const Tensor& x, const Tensor* weight, const Tensor* bias, const Tensor* running_mean,
+                 const Tensor* running_var, bool training, double momentum, double eps);
+Tensor Dropout(const Tensor& x, double p, bool channelwise, Generator& gen);
+
 }  // namespace tg::autograd

@@ -13,7 +13,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterRuntimeExports(env, exports);
   RegisterAutogradExports(env, exports);
   RegisterNnExports(env, exports);
+  RegisterNormExports(env, exports);
   RegisterInplaceExports(env, exports);
+  RegisterOptimExports(env, exports);
   return exports;
 }
 

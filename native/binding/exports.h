@@ -9,6 +9,8 @@ void RegisterTensorExports(Napi::Env env, Napi::Object exports);
 void RegisterRuntimeExports(Napi::Env env, Napi::Object exports);
 void RegisterAutogradExports(Napi::Env env, Napi::Object exports);
 void RegisterNnExports(Napi::Env env, Napi::Object exports);
+void RegisterNormExports(Napi::Env env, Napi::Object exports);
 void RegisterInplaceExports(Napi::Env env, Napi::Object exports);
+void RegisterOptimExports(Napi::Env env, Napi::Object exports);
 
 }  // namespace tg::binding

@@ -3,6 +3,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/eltwise.h"
+#include "kernels/optim.h"
 #include "kernels/reduce.h"
 #include "kernels/softmax.h"
 #include "runtime/cpu_features.h"
@@ -15,6 +16,7 @@ struct KernelTable {
   const ReduceKernels* reduce;
   const ActivationKernels* activation;
   const SoftmaxKernels* softmax;
+  const OptimKernels* optim;
 };
 
 // The table for one ISA (tests compare every supported ISA with the reference).
