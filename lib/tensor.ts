@@ -413,6 +413,15 @@ export function checkTensor(fn: string, arg: string, v: unknown): Tensor {
   return v;
 }
 
+/** What Module.zeroGrad and Optimizer.zeroGrad do: each .grad to null, or to zeros in place. */
+export function clearGrads(fn: string, tensors: Iterable<Tensor>, setToNone: boolean): void {
+  checkBool(fn, 'setToNone', setToNone);
+  for (const t of tensors) {
+    if (setToNone) t.grad = null;
+    else t.grad?.zero_();
+  }
+}
+
 export function requireFloat(fn: string, t: Tensor, arg = 'input'): void {
   if (t.dtype !== 'float32') {
     throw new DTypeError(`${fn}: ${arg} must be a float32 tensor, got ${describe(t)} (convert with .float())`);

@@ -66,6 +66,36 @@ export function checkNumber(fn: string, arg: string, v: unknown, { finite = fals
   return v;
 }
 
+export interface RangeOptions {
+  min?: number;
+  max?: number;
+  /** Exclude min (or max) itself. */
+  minOpen?: boolean;
+  maxOpen?: boolean;
+  /** What the value is, for the message (default 'a number'; 'a finite number' without max). */
+  what?: string;
+}
+
+/** A finite number within bounds; the message states them: "a number in [0, 1)", "a finite number > 0". */
+export function checkRange(fn: string, arg: string, v: unknown, range: RangeOptions): number {
+  const { min = -Infinity, max = Infinity, minOpen = false, maxOpen = false } = range;
+  const ok =
+    typeof v === 'number' && Number.isFinite(v) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max);
+  if (!ok) {
+    const bounded = Number.isFinite(min) && Number.isFinite(max);
+    const what = range.what ?? (bounded ? 'a number' : 'a finite number');
+    const expectation = bounded
+      ? `${what} in ${minOpen ? '(' : '['}${min}, ${max}${maxOpen ? ')' : ']'}`
+      : Number.isFinite(min)
+        ? `${what} ${minOpen ? '>' : '>='} ${min}`
+        : Number.isFinite(max)
+          ? `${what} ${maxOpen ? '<' : '<='} ${max}`
+          : what;
+    fail(fn, arg, expectation, v);
+  }
+  return v as number;
+}
+
 export function checkBool(fn: string, arg: string, v: unknown): boolean {
   if (typeof v !== 'boolean') fail(fn, arg, 'a boolean', v);
   return v;

@@ -78,7 +78,29 @@ describe('Module registration and traversal', () => {
     expect(lin.weight.grad).toBeNull();
   });
 
+  it('keeps registration order, integer-like names included', () => {
+    const a = new nn.Linear(1, 1);
+    const b = new nn.Linear(1, 1);
+    // (An object literal { first, '1' } cannot carry this order: JavaScript lists '1' first.)
+    const seq = new nn.Sequential();
+    seq.registerModule('first', a);
+    seq.registerModule('1', b);
+    const [x, y] = [...seq];
+    expect(x).toBe(a);
+    expect(y).toBe(b);
+    expect(Object.keys(seq.stateDict())).toEqual(['first.weight', 'first.bias', '1.weight', '1.bias']);
+  });
+
+  it('saves a shared module under each of its names, as PyTorch', () => {
+    const a = new nn.Linear(2, 2);
+    const seq = new nn.Sequential(a, new nn.ReLU(), a);
+    expect(Object.keys(seq.stateDict())).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(seq.loadStateDict(seq.stateDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  });
+
   it('rejects bad registrations', () => {
+    expect(() => new nn.Linear(2, 2).registerBuffer('weight', zeros([2]))).toThrow(/already a parameter/);
+    expect(() => new nn.Linear(2, 2).registerBuffer('training', zeros([2]))).toThrow(/already a method or property/);
     const m = new WithBuffer();
     expect(() => m.registerBuffer('a.b', zeros([1]))).toThrow(ArgumentError);
     expect(() => m.registerParameter('w', zeros([1]) as nn.Parameter)).toThrow(/a Parameter or null/);
@@ -196,6 +218,14 @@ describe('Sequential', () => {
     ['Sigmoid', () => new nn.Sigmoid()],
     ['Tanh', () => new nn.Tanh()],
   ];
+  it('does not fuse a module whose forward was replaced', () => {
+    const fc = new nn.Linear(3, 2);
+    const act = new nn.ReLU();
+    act.forward = (x: Tensor) => x.mul(-1);
+    const x = randn(4, 3);
+    expect(values(new nn.Sequential(fc, act).call(x))).toEqual(values(fc.call(x).mul(-1)));
+  });
+
   it.each(activations)('fuses Linear + %s without changing values or gradients', (_name, make) => {
     manualSeed(7);
     const fc = new nn.Linear(37, 19);
@@ -343,6 +373,30 @@ describe('in-place writes and the version check', () => {
     expect(() => zeros([2]).copy_(y)).toThrow(/source requires grad/);
     noGrad(() => w.fill_(1));
     expect(values(w)).toEqual([1, 1]);
+  });
+
+  it('refuses to write into a broadcast view', () => {
+    expect(() => zeros([3]).expand([2, 3]).fill_(1)).toThrow(/refers to the same memory/);
+    expect(() => zeros([1]).expand([4]).copy_(tensor([1, 2, 3, 4]))).toThrow(/refers to the same memory/);
+  });
+
+  it('backward refuses a graph whose saved tensor was overwritten with fill_ or copy_', () => {
+    const x = tensor([1, 2, 3]);
+    const w = new nn.Parameter(tensor([1, 1, 1]));
+    const y = w.mul(x).sum();
+    x.fill_(0);
+    expect(() => y.backward()).toThrow(/modified in place/);
+    const z = w.exp().sum();
+    noGrad(() => w.copy_(tensor([0, 0, 0])));
+    expect(() => z.backward()).toThrow(/ExpBackward0/);
+  });
+
+  it('accumulating into a .grad that a graph saved is caught too', () => {
+    const p = new nn.Parameter(tensor([1, 1, 1]));
+    p.mul(2).sum().backward();
+    const y = p.mul(p.grad!).sum();
+    p.mul(3).sum().backward();
+    expect(() => y.backward()).toThrow(/modified in place/);
   });
 
   it('backward refuses a graph whose saved tensors an optimizer step changed', () => {

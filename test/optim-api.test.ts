@@ -40,6 +40,14 @@ describe('param groups', () => {
     ]);
   });
 
+  it('gives each group its own copy of array options', () => {
+    const m = model();
+    const opt = new optim.Adam([{ params: m.parameters().slice(0, 2) }, { params: m.parameters().slice(2) }], { betas: [0.8, 0.9] });
+    opt.paramGroups[0]!.betas[0] = 0.5;
+    expect(opt.paramGroups[1]!.betas).toEqual([0.8, 0.9]);
+    expect(opt.defaults.betas).toEqual([0.8, 0.9]);
+  });
+
   it('a group with lr 0 leaves its parameters alone while the others train', () => {
     const m = model();
     const frozen = (m.get(0) as nn.Linear).weight;
@@ -58,7 +66,7 @@ describe('param groups', () => {
     opt.addParamGroup({ params: [w2!, b2!], lr: 0.001 });
     expect(opt.paramGroups[1]!.lr).toBe(0.001);
     expect(() => opt.addParamGroup({ params: [w0!] })).toThrow(/appears more than once/);
-    expect(() => opt.addParamGroup({ params: [new nn.Parameter(zeros([1]))], momentum: -1 })).toThrow(/momentum must be a number >= 0/);
+    expect(() => opt.addParamGroup({ params: [new nn.Parameter(zeros([1]))], momentum: -1 })).toThrow(/momentum must be a finite number >= 0/);
   });
 
   it('rejects what it cannot optimize', () => {
@@ -96,6 +104,25 @@ describe('step', () => {
     }) as Tensor;
     expect(loss.item()).toBeGreaterThan(0);
     expect(lossOf(m).item()).toBeLessThan(loss.item());
+  });
+
+  it('a step that throws leaves the optimizer unchanged', () => {
+    const x = randn(3);
+    const a = new nn.Parameter(x);
+    const b = new nn.Parameter(x); // the same memory: the native step refuses overlapping tensors
+    const opt = new optim.Adam([a, b], { lr: 0.1 });
+    a.sum().add(b.sum()).backward();
+    expect(() => opt.step()).toThrow(/shares memory/);
+    expect(() => opt.step()).toThrow(/shares memory/);
+    expect(opt.state.size).toBe(0);
+  });
+
+  it('optimizes a parameter made from a non-contiguous view', () => {
+    const p = new nn.Parameter(tensor([[1, 2], [3, 4]]).T);
+    const opt = new optim.SGD([p], { lr: 1 });
+    p.sum().backward();
+    opt.step();
+    expect(values(p)).toEqual([0, 2, 1, 3]);
   });
 
   it('zeroGrad clears every group', () => {

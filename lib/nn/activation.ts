@@ -80,7 +80,7 @@ export class LogSoftmax extends Module {
  * as running the two modules one after the other.
  */
 export function linearEpilogue(module: unknown): LinearOptions | null {
-  if (module === null || typeof module !== 'object') return null;
+  if (!runsOwnForward(module)) return null;
   switch (module.constructor) {
     case ReLU:
       return { activation: 'relu' };
@@ -97,5 +97,12 @@ export function linearEpilogue(module: unknown): LinearOptions | null {
 
 /** Whether forward() of this module is Linear's own (so it can be fused with what follows). */
 export function isPlainLinear(module: unknown): module is Linear {
-  return module instanceof Linear && module.forward === Linear.prototype.forward;
+  return module instanceof Linear && module.constructor === Linear && runsOwnForward(module);
+}
+
+// Neither forward() nor call() was replaced on the instance (a patched module must run as written).
+function runsOwnForward(module: unknown): module is Module {
+  if (!(module instanceof Module)) return false;
+  const proto = module.constructor.prototype as Module;
+  return module.forward === proto.forward && module.call === Module.prototype.call;
 }

@@ -32,33 +32,42 @@ function index(fn: string, i: number, length: number): number {
   return i < 0 ? i + length : i;
 }
 
-/**
- * Runs its modules in order, each on the previous one's output:
- * `new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 10))`, or from an array,
- * or from an object of named modules. A Linear followed by ReLU, LeakyReLU, Sigmoid or Tanh
- * runs as one fused native op (same results, one pass over the output).
- */
-export class Sequential extends Module {
-  constructor(...modules: Layer[] | [readonly Layer[]] | [Record<string, Layer>]) {
-    super();
-    for (const [name, m] of moduleEntries('Sequential', modules)) this.registerModule(name, m);
-  }
-
+// What Sequential and ModuleList share: modules by position, named by their index when appended.
+abstract class ModuleSequence<M, Args extends unknown[], Out> extends Module<Args, Out> {
   get length(): number {
     return this.children().length;
   }
 
   /** The module at position i (negative counts from the end). */
-  get(i: number): Layer {
+  get(i: number): M {
     const list = this.children();
-    return list[index('Sequential.get', i, list.length)] as unknown as Layer;
+    return list[index(`${this.constructor.name}.get`, i, list.length)] as unknown as M;
   }
 
   /** Adds a module at the end (named by its position); returns this. */
-  append(module: Layer): this {
-    checkModule('Sequential.append', 'module', module);
+  append(module: M): this {
+    checkModule(`${this.constructor.name}.append`, 'module', module);
     this.registerModule(String(this.length), module as unknown as AnyModule);
     return this;
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return (this.children() as unknown as M[])[Symbol.iterator]();
+  }
+}
+
+/**
+ * Runs its modules in order, each on the previous one's output:
+ * `new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 10))`, or from an array,
+ * or from an object of named modules (JavaScript lists integer-like keys of an object first:
+ * use registerModule() for names like '1' in a chosen order). A Linear followed by ReLU,
+ * LeakyReLU, Sigmoid or Tanh runs as one fused native op (same results, one pass over the
+ * output).
+ */
+export class Sequential extends ModuleSequence<Layer, [Tensor], Tensor> {
+  constructor(...modules: Layer[] | [readonly Layer[]] | [Record<string, Layer>]) {
+    super();
+    for (const [name, m] of moduleEntries('Sequential', modules)) this.registerModule(name, m);
   }
 
   forward(input: Tensor): Tensor {
@@ -76,40 +85,17 @@ export class Sequential extends Module {
     }
     return x;
   }
-
-  [Symbol.iterator](): Iterator<Layer> {
-    return (this.children() as unknown as Layer[])[Symbol.iterator]();
-  }
 }
 
 /** Holds modules in a list so their parameters are registered; it has no forward() of its own. */
-export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
+export class ModuleList<M extends AnyModule = AnyModule> extends ModuleSequence<M, never[], never> {
   constructor(modules: readonly M[] = []) {
     super();
     if (!Array.isArray(modules)) fail('ModuleList', 'modules', 'an array of Modules', modules);
     modules.forEach((m) => this.append(m));
   }
 
-  get length(): number {
-    return this.children().length;
-  }
-
-  get(i: number): M {
-    const list = this.children();
-    return list[index('ModuleList.get', i, list.length)] as M;
-  }
-
-  append(module: M): this {
-    checkModule('ModuleList.append', 'module', module);
-    this.registerModule(String(this.length), module);
-    return this;
-  }
-
   forward(): never {
     throw new ArgumentError('ModuleList has no forward(): iterate over it and call its modules');
-  }
-
-  [Symbol.iterator](): Iterator<M> {
-    return (this.children() as M[])[Symbol.iterator]();
   }
 }

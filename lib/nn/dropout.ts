@@ -1,13 +1,11 @@
 /** Dropout layers: active in training mode only (module.eval() turns them into the identity). */
 import type { Tensor } from '../tensor.js';
-import { checkNumber, fail } from '../validate.js';
+import { checkRange } from '../validate.js';
 import { dropout, dropout2d } from './functional_norm.js';
 import { Module, pyFloat } from './module.js';
 
 function checkP(fn: string, p: number): number {
-  checkNumber(fn, 'p', p);
-  if (p < 0 || p > 1) fail(fn, 'p', 'a probability in [0, 1]', p);
-  return p;
+  return checkRange(fn, 'p', p, { min: 0, max: 1, what: 'a probability' });
 }
 
 /** Zeroes each element with probability p and scales the rest by 1 / (1 - p) (seeded by manualSeed). */

@@ -6,7 +6,7 @@
 import { ArgumentError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import { checkTensor, requireFloat, Tensor } from '../tensor.js';
-import { checkBool, checkNumber, checkOptions, describe, fail } from '../validate.js';
+import { checkBool, checkNumber, checkOptions, checkRange, describe, fail } from '../validate.js';
 
 export interface BatchNormOptions {
   /** Per-channel scale γ, shape [C] (default none: 1). */
@@ -96,8 +96,7 @@ function dropoutOf(fn: 'dropout' | 'dropout2d', input: Tensor, options: DropoutO
   const opts = checkOptions<DropoutOptions>(fn, options, ['p', 'training']);
   checkTensor(fn, 'input', input);
   requireFloat(fn, input);
-  const p = checkNumber(fn, 'options.p', opts.p ?? 0.5);
-  if (p < 0 || p > 1) fail(fn, 'options.p', 'a probability in [0, 1]', p);
+  const p = checkRange(fn, 'options.p', opts.p ?? 0.5, { min: 0, max: 1, what: 'a probability' });
   const training = checkBool(fn, 'options.training', opts.training ?? true);
   if (channelwise && input.ndim < 2) {
     throw new ShapeError(`${fn}: input must have at least 2 dimensions (N, C, ...), got shape [${input.shape.join(', ')}]`);

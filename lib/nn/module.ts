@@ -11,7 +11,7 @@
  */
 import { noGrad } from '../autograd.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import { checkTensor, Tensor } from '../tensor.js';
+import { checkTensor, clearGrads, Tensor } from '../tensor.js';
 import { checkBool, checkOptions, describe, fail } from '../validate.js';
 import { Parameter } from './parameter.js';
 
@@ -33,6 +33,11 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
   // Buffer names, in registration order, and those left out of stateDict().
   readonly #buffers: string[] = [];
   readonly #nonPersistent = new Set<string>();
+  // Property names in the order they were first seen. Object.keys() lists integer-like names
+  // ('0', '1') before all others, whatever the order of assignment; this keeps the real order
+  // for everything registered through register*() (Sequential's numbered children included).
+  readonly #order: string[] = [];
+  readonly #ordered = new Set<string>();
 
   /** The computation; call the module with call(), which runs this. */
   abstract forward(...args: Args): Out;
@@ -51,16 +56,16 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Registers a parameter (or null: a declared but absent one, like a disabled bias) under name. */
   registerParameter(name: string, param: Parameter | null): void {
-    this.#checkName('registerParameter', name);
+    this.#checkName('registerParameter', name, 'parameter');
     if (param !== null && !(param instanceof Parameter)) fail('registerParameter', 'param', 'a Parameter or null', param);
-    (this as Record<string, unknown>)[name] = param;
+    this.#define(name, param);
   }
 
   /** Registers a submodule (or null) under name. */
   registerModule(name: string, module: Module<never[], unknown> | null): void {
-    this.#checkName('registerModule', name);
+    this.#checkName('registerModule', name, 'module');
     if (module !== null && !(module instanceof Module)) fail('registerModule', 'module', 'a Module or null', module);
-    (this as Record<string, unknown>)[name] = module;
+    this.#define(name, module);
   }
 
   /**
@@ -69,34 +74,61 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * false, and is never returned by parameters().
    */
   registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
-    this.#checkName('registerBuffer', name);
+    this.#checkName('registerBuffer', name, 'buffer');
     if (tensor !== null) checkTensor('registerBuffer', 'tensor', tensor);
     checkBool('registerBuffer', 'persistent', persistent);
     if (!this.#buffers.includes(name)) this.#buffers.push(name);
     if (persistent) this.#nonPersistent.delete(name);
     else this.#nonPersistent.add(name);
-    (this as Record<string, unknown>)[name] = tensor;
+    this.#define(name, tensor);
   }
 
-  #checkName(fn: string, name: unknown): void {
+  #checkName(fn: string, name: unknown, kind: 'parameter' | 'module' | 'buffer'): void {
     if (typeof name !== 'string' || name === '' || name.includes('.')) fail(fn, 'name', 'a non-empty string without "."', name);
-    if (name in this && !Object.hasOwn(this, name)) {
-      throw new ArgumentError(`${fn}: name ${JSON.stringify(name)} is already a method or accessor of ${this.constructor.name}`);
+    if (name === 'training' || (name in this && !Object.hasOwn(this, name))) {
+      throw new ArgumentError(`${fn}: name ${JSON.stringify(name)} is already a method or property of ${this.constructor.name}`);
     }
+    if (!Object.hasOwn(this, name)) return;
+    const current = (this as Record<string, unknown>)[name];
+    const held = this.#buffers.includes(name) ? 'buffer' : current instanceof Parameter ? 'parameter' : current instanceof Module ? 'module' : null;
+    if (held !== null && held !== kind) {
+      throw new ArgumentError(`${fn}: ${JSON.stringify(name)} is already a ${held} of ${this.constructor.name}; it cannot become a ${kind}`);
+    }
+  }
+
+  #define(name: string, value: unknown): void {
+    this.#syncOrder();
+    (this as Record<string, unknown>)[name] = value;
+    this.#syncOrder();
+  }
+
+  #syncOrder(): void {
+    for (const key of Object.keys(this)) {
+      if (!this.#ordered.has(key)) {
+        this.#ordered.add(key);
+        this.#order.push(key);
+      }
+    }
+  }
+
+  // Own properties in the order they were first seen (see #order).
+  *#properties(): Generator<[string, unknown]> {
+    this.#syncOrder();
+    for (const key of this.#order) if (Object.hasOwn(this, key)) yield [key, (this as Record<string, unknown>)[key]];
   }
 
   // ---- traversal -------------------------------------------------------------------------
 
   /** This module's own parameters, by property name (absent ones skipped). */
   *#ownParameters(): Generator<[string, Parameter]> {
-    for (const [name, value] of Object.entries(this)) {
+    for (const [name, value] of this.#properties()) {
       if (value instanceof Parameter) yield [name, value];
     }
   }
 
   /** Direct submodules with their names, in registration order. */
   *namedChildren(): Generator<[string, Module<never[], unknown>]> {
-    for (const [name, value] of Object.entries(this)) {
+    for (const [name, value] of this.#properties()) {
       if (value instanceof Module) yield [name, value as Module<never[], unknown>];
     }
   }
@@ -181,15 +213,12 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   /**
-   * Clears every parameter's gradient: to null by default (PyTorch 2's set_to_none, and the
-   * next backward allocates a fresh one), or to zeros in place with setToNone = false.
+   * Clears every parameter's gradient: to null by default (PyTorch 2's set_to_none, where 1.13
+   * zeroed them; the next backward allocates a fresh one), or to zeros in place with
+   * setToNone = false.
    */
   zeroGrad(setToNone = true): void {
-    checkBool('zeroGrad', 'setToNone', setToNone);
-    for (const p of this.parameters()) {
-      if (setToNone) p.grad = null;
-      else p.grad?.zero_();
-    }
+    clearGrads('zeroGrad', this.parameters(), setToNone);
   }
 
   /** Calls fn on every submodule (children first, as PyTorch), then on this one; returns this. */
@@ -208,15 +237,22 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [owner, m] of this.namedModules()) {
-      const key = (name: string): string => (owner === '' ? name : `${owner}.${name}`);
-      for (const [name, p] of m.#ownParameters()) out[key(name)] ??= p.detach();
-      for (const name of m.#buffers) {
-        const value = (m as unknown as Record<string, unknown>)[name];
-        if (value instanceof Tensor && !m.#nonPersistent.has(name)) out[key(name)] = value.detach();
-      }
-    }
+    this.#collectState('', out, new Set());
     return out;
+  }
+
+  // A module reached twice (shared between two places) is saved under both names, as PyTorch.
+  #collectState(prefix: string, out: StateDict, path: Set<Module<never[], unknown>>): void {
+    const self = this as unknown as Module<never[], unknown>;
+    if (path.has(self)) throw new ArgumentError(`stateDict: module ${prefix || '(root)'} contains itself`);
+    path.add(self);
+    for (const [name, p] of this.#ownParameters()) out[`${prefix}${name}`] = p.detach();
+    for (const name of this.#buffers) {
+      const value = (this as Record<string, unknown>)[name];
+      if (value instanceof Tensor && !this.#nonPersistent.has(name)) out[`${prefix}${name}`] = value.detach();
+    }
+    for (const [name, child] of this.namedChildren()) child.#collectState(`${prefix}${name}.`, out, path);
+    path.delete(self);
   }
 
   /**

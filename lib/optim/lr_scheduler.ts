@@ -9,7 +9,7 @@
  * like SchedulableOptimizer works, and they never call into the native core.
  */
 import { ArgumentError } from '../errors.js';
-import { checkInt, checkNumber, checkOptions, describe, fail } from '../validate.js';
+import { checkInt, checkNumber, checkOptions, checkRange, describe, fail } from '../validate.js';
 
 /**
  * The part of a param group a scheduler reads and writes. The one key a scheduler adds, initialLr
@@ -51,10 +51,7 @@ function checkOptimizer(fn: string, optimizer: unknown): SchedulableOptimizer {
 
 /** A finite number > 0 (or >= 0 with `allowZero`). */
 export function checkPositive(fn: string, arg: string, v: unknown, { allowZero = false } = {}): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    fail(fn, arg, allowZero ? 'a finite number >= 0' : 'a finite number > 0', v);
-  }
-  return v;
+  return checkRange(fn, arg, v, { min: 0, minOpen: !allowZero });
 }
 
 /** A number (checked by `check`) for every group, or an array of one per group. */
@@ -188,7 +185,7 @@ export abstract class LRScheduler {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  private checkGroupCount(): void {
+  protected checkGroupCount(): void {
     const n = this.optimizer.paramGroups.length;
     if (n !== this.baseLrs.length) {
       throw new ArgumentError(
@@ -232,7 +229,7 @@ export class StepLR extends LRScheduler {
 }
 
 export interface MultiStepLROptions {
-  /** Steps at which to decay: increasing non-negative integers. */
+  /** Steps at which to decay: non-negative integers; one listed twice decays by gamma² there. */
   milestones: number[];
   /** Factor applied at each milestone. Default 0.1. */
   gamma?: number;
@@ -252,8 +249,9 @@ export class MultiStepLR extends LRScheduler {
   }
 
   protected override computeLr(): number[] {
-    if (!this.milestones.includes(this.lastEpoch)) return this.lrs();
-    return this.lrs().map((lr) => lr * this.gamma);
+    const count = this.milestones.filter((m) => m === this.lastEpoch).length;
+    if (count === 0) return this.lrs();
+    return this.lrs().map((lr) => lr * this.gamma ** count);
   }
 
   protected override stateKeys(): readonly string[] {
@@ -267,9 +265,9 @@ export class MultiStepLR extends LRScheduler {
 }
 
 function checkMilestones(fn: string, arg: string, v: unknown): number[] {
-  const ok = Array.isArray(v) && v.every((m, i) => Number.isInteger(m) && m >= 0 && (i === 0 || m > v[i - 1]));
-  if (!ok) fail(fn, arg, 'an array of increasing non-negative integers', v);
-  return [...(v as number[])];
+  const ok = Array.isArray(v) && v.every((m) => Number.isInteger(m) && m >= 0);
+  if (!ok) fail(fn, arg, 'an array of non-negative integers', v);
+  return [...(v as number[])].sort((a, b) => a - b);
 }
 
 export interface ExponentialLROptions {
@@ -378,6 +376,5 @@ export class LinearLR extends LRScheduler {
 }
 
 function checkFactor(fn: string, arg: string, v: unknown, allowZero: boolean): number {
-  if (typeof v !== 'number' || !(allowZero ? v >= 0 : v > 0) || v > 1) fail(fn, arg, `a number in ${allowZero ? '[0' : '(0'}, 1]`, v);
-  return v;
+  return checkRange(fn, arg, v, { min: 0, minOpen: !allowZero, max: 1 });
 }

@@ -7,7 +7,7 @@
  * stateDict(), because the optimizers check their groups' keys and would refuse unknown ones.
  */
 import { ArgumentError } from '../errors.js';
-import { checkBool, checkInt, checkOptions, fail } from '../validate.js';
+import { checkBool, checkInt, checkOptions, checkRange, fail } from '../validate.js';
 import { checkChoice, checkPositive, groupRecord, LRScheduler, perGroup, type SchedulableOptimizer } from './lr_scheduler.js';
 
 export interface OneCycleLROptions {
@@ -75,8 +75,7 @@ const OPTIONS = ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', '
   'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase'] as const;
 
 function checkUnit(fn: string, arg: string, v: unknown): number {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(fn, arg, 'a number in [0, 1]', v);
-  return v;
+  return checkRange(fn, arg, v, { min: 0, max: 1 });
 }
 
 /** The 1cycle schedule; step() once per batch, at most totalSteps times after construction. */

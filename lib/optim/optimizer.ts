@@ -11,8 +11,8 @@ import { enableGrad } from '../autograd.js';
 import { zeros } from '../creation.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { native, type OptimizerKind } from '../native.js';
-import { Tensor } from '../tensor.js';
-import { checkNumber, checkOptions, describe, fail } from '../validate.js';
+import { clearGrads, Tensor } from '../tensor.js';
+import { checkNumber, checkOptions, checkRange, describe, fail } from '../validate.js';
 
 /** Per-parameter state: the step count and the named state tensors (expAvg, momentumBuffer, ...). */
 export type ParamState = { step: number } & Record<string, Tensor | number>;
@@ -43,7 +43,7 @@ export abstract class Optimizer<O extends { lr: number }> {
   protected constructor(name: string, params: Params<O>, defaults: O, options: unknown) {
     this.#name = name;
     this.#known = Object.keys(defaults);
-    this.defaults = Object.freeze({ ...defaults, ...checkOptions<O>(name, options, this.#known) });
+    this.defaults = Object.freeze(copyArrays({ ...defaults, ...checkOptions<O>(name, options, this.#known) }, true));
     this.checkGroup(this.defaults, 'options');
     const list = typeof params === 'object' && params !== null && Symbol.iterator in params ? [...params] : fail(name, 'params', 'an iterable of Tensors or of param groups', params);
     if (list.length === 0) throw new ArgumentError(`${name}: params is empty: the optimizer got no parameters to optimize`);
@@ -84,22 +84,18 @@ export abstract class Optimizer<O extends { lr: number }> {
       if (seen.has(p)) throw new ArgumentError(`${this.#name}: ${where}.params[${i}] appears more than once across the param groups`);
       seen.add(p);
     });
-    const full = { ...this.defaults, ...options, params: list } as ParamGroup<O>;
+    const full = copyArrays({ ...this.defaults, ...options, params: list }) as ParamGroup<O>;
     this.checkGroup(full, where);
     this.paramGroups.push(full);
   }
 
   /**
    * Clears the gradients of every parameter: to null by default (the next backward allocates
-   * them afresh), or to zeros in place with setToNone = false.
+   * them afresh; PyTorch 2's default, where 1.13 zeroed them), or to zeros in place with
+   * setToNone = false.
    */
   zeroGrad(setToNone = true): void {
-    for (const g of this.paramGroups) {
-      for (const p of g.params) {
-        if (setToNone) p.grad = null;
-        else p.grad?.zero_();
-      }
-    }
+    clearGrads('zeroGrad', this.paramGroups.flatMap((g) => g.params), setToNone);
   }
 
   /**
@@ -115,12 +111,14 @@ export abstract class Optimizer<O extends { lr: number }> {
     const handles: Tensor['_h'][] = [];
     const states: (Tensor['_h'] | null)[] = [];
     const rows: number[][] = [];
+    // The new step counts and state tensors are kept only once the native step succeeded, so
+    // a step that throws (bad parameters) leaves the optimizer as it was.
+    const updates: [Tensor, ParamState][] = [];
     for (const group of this.paramGroups) {
       const slots = this.stateSlots(group);
       for (const p of group.params) {
         if (native.grad(p._h) === null) continue;
-        let state = this.state.get(p);
-        if (state === undefined) this.state.set(p, (state = { step: 0 }));
+        const state: ParamState = { ...(this.state.get(p) ?? { step: 0 }) };
         state.step += 1;
         let fresh = false;
         for (const name of slots) {
@@ -137,9 +135,11 @@ export abstract class Optimizer<O extends { lr: number }> {
         }
         handles.push(p._h);
         rows.push(this.hyperRow(group, state.step, fresh));
+        updates.push([p, state]);
       }
     }
     if (handles.length > 0) native.optimizerStep(this.kind, handles, states, Float64Array.from(rows.flat()));
+    for (const [p, state] of updates) this.state.set(p, state);
     return loss;
   }
 
@@ -172,7 +172,7 @@ export abstract class Optimizer<O extends { lr: number }> {
       }
       params.push(...own.params);
       const { params: _ignored, ...options } = checkOptions<O & { params: number[] }>(fn, saved, ['params', ...this.#known, 'initialLr']);
-      const merged = { ...own, ...options, params: own.params } as ParamGroup<O>;
+      const merged = copyArrays({ ...own, ...options, params: own.params }) as ParamGroup<O>;
       this.checkGroup(merged, `paramGroups[${i}]`);
       return merged;
     });
@@ -207,12 +207,20 @@ export abstract class Optimizer<O extends { lr: number }> {
   }
 }
 
+// Each group gets its own copy of array options (betas), so changing one group's never
+// changes another's or the defaults.
+function copyArrays<T extends object>(options: T, freeze = false): T {
+  const out = { ...options } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) {
+    if (Array.isArray(v) && k !== 'params') out[k] = freeze ? Object.freeze([...v]) : [...v];
+  }
+  return out as T;
+}
+
 // ---- option checks shared by the optimizers -------------------------------------------------
 
 export function checkNonNegative(fn: string, where: string, name: string, v: unknown): number {
-  checkNumber(fn, `${where}.${name}`, v, { finite: true });
-  if ((v as number) < 0) fail(fn, `${where}.${name}`, 'a number >= 0', v);
-  return v as number;
+  return checkRange(fn, `${where}.${name}`, v, { min: 0 });
 }
 
 export function checkFlag(fn: string, where: string, name: string, v: unknown): boolean {
@@ -222,7 +230,5 @@ export function checkFlag(fn: string, where: string, name: string, v: unknown): 
 
 /** A probability-like coefficient in [0, 1) (betas, alpha). */
 export function checkUnitInterval(fn: string, where: string, name: string, v: unknown): number {
-  checkNumber(fn, `${where}.${name}`, v, { finite: true });
-  if ((v as number) < 0 || (v as number) >= 1) fail(fn, `${where}.${name}`, 'a number in [0, 1)', v);
-  return v as number;
+  return checkRange(fn, `${where}.${name}`, v, { min: 0, max: 1, maxOpen: true });
 }

@@ -69,6 +69,7 @@ export class ReduceLROnPlateau extends LRScheduler {
   /** Records one value of the watched metric, and cuts the lr if it has stalled for longer than patience. */
   override step(metric?: PlateauMetric): void {
     const current = readMetric(metric);
+    this.checkGroupCount();
     this.lastEpoch += 1;
     if (this.isBetter(current)) {
       this.best = current;

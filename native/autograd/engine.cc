@@ -36,6 +36,8 @@ void Accumulate(AutogradMeta& leaf, Tensor g) {
            " for a leaf whose .grad has shape ", ShapeToString(leaf.grad.shape()));
     }
     AddInto(leaf.grad, g);
+    // A graph may have saved this .grad (p * p.grad): it must see that it changed.
+    leaf.grad.storage()->BumpVersion();
     return;
   }
   const bool exclusive = g.storage().use_count() == 1 && !g.storage()->borrowed() && g.offset() == 0 &&

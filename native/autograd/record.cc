@@ -23,6 +23,10 @@ void NoteSaved(const Tensor& t) {
   if (t.defined()) t_pending_saved.push_back(SavedVersion{t.storage(), t.storage()->version()});
 }
 
+void DropPendingSaved() {
+  if (!t_pending_saved.empty()) t_pending_saved.clear();
+}
+
 Edge EdgeTo(const Tensor* input) {
   if (input == nullptr || !RequiresGrad(*input)) return Edge{};
   const auto& meta = input->autograd();

@@ -34,6 +34,9 @@ inline Tensor Plain(Tensor t) {
 
 // Notes t's storage version for the node the next Record() on this thread makes.
 void NoteSaved(const Tensor& t);
+// Forgets versions noted but never taken by a Record() (an op that threw in between): the
+// binding calls it after every op, so a stale entry never reaches another op's node.
+void DropPendingSaved();
 
 // What a backward function captures from the forward pass: the data only. Keeping the
 // autograd state of an output would make a cycle (output -> node -> output). Call it only in

@@ -6,6 +6,7 @@
 
 #include <new>
 
+#include "autograd/record.h"
 #include "binding/env_data.h"
 #include "runtime/status.h"
 
@@ -18,6 +19,7 @@ namespace tg::binding {
 // Every export goes through this: it deletes references buried by finalizers, makes the
 // environment's memory account current, maps
 // tg::Error and std::bad_alloc to JS errors, and reports native memory to V8 afterwards.
+// It also drops saved-tensor versions an op noted but never recorded (autograd/record.h).
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value Guarded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -38,6 +40,7 @@ Napi::Value Guarded(const Napi::CallbackInfo& info) {
       ThrowAs(env, StatusCode::kInternal, std::string("internal error: ") + e.what());
     }
   }
+  DropPendingSaved();
   SyncExternalMemory(env, data);
   return result;
 }

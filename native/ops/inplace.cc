@@ -22,18 +22,31 @@ void WriteMapped(const Tensor& t, const Tensor& draws, F f) {
   t.storage()->BumpVersion();
 }
 
+// A broadcast view (stride 0 over a dimension longer than 1) has several elements in one
+// memory location: writing it would race between threads and keep an arbitrary value.
+void CheckWritable(const Tensor& t, const char* op) {
+  for (int d = 0; d < t.ndim(); ++d) {
+    if (t.strides()[d] == 0 && t.shape()[d] > 1) {
+      Fail(StatusCode::kArgument, op, ": more than one element of the tensor (shape ", ShapeToString(t.shape()),
+           ", a broadcast view from expand()) refers to the same memory; write into a contiguous() copy");
+    }
+  }
+}
+
 void CheckFinite(double v, const char* op, const char* what) {
   if (!std::isfinite(v)) Fail(StatusCode::kArgument, op, ": ", what, " must be a finite number, got ", v);
 }
 }  // namespace
 
 void FillInPlace(const Tensor& t, double value) {
+  CheckWritable(t, "fill_");
   if (t.numel() == 0) return;
   CopyInto(Expand(Full({}, value, t.dtype()), t.shape()), t);
   t.storage()->BumpVersion();
 }
 
 void CopyInPlace(const Tensor& dst, const Tensor& src) {
+  CheckWritable(dst, "copy_");
   if (dst.numel() == 0 && src.numel() <= 1) return;
   // Expand throws a ShapeError naming both shapes when src does not broadcast to dst.
   Tensor from = Expand(src, dst.shape());
@@ -46,6 +59,7 @@ void CopyInPlace(const Tensor& dst, const Tensor& src) {
 
 void UniformInPlace(const Tensor& t, double lo, double hi, Generator& gen) {
   RequireFloat(t, "uniform_");
+  CheckWritable(t, "uniform_");
   CheckFinite(lo, "uniform_", "a");
   CheckFinite(hi, "uniform_", "b");
   if (!(lo <= hi)) Fail(StatusCode::kArgument, "uniform_: expects a <= b, got a = ", lo, " and b = ", hi);
@@ -55,6 +69,7 @@ void UniformInPlace(const Tensor& t, double lo, double hi, Generator& gen) {
 
 void NormalInPlace(const Tensor& t, double mean, double std, Generator& gen) {
   RequireFloat(t, "normal_");
+  CheckWritable(t, "normal_");
   CheckFinite(mean, "normal_", "mean");
   CheckFinite(std, "normal_", "std");
   if (std < 0) Fail(StatusCode::kArgument, "normal_: expects std >= 0, got ", std);
