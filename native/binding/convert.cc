@@ -44,6 +44,15 @@ Shape GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return out;
 }
 
+std::vector<double> GetFloat64Array(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const Napi::Value v = Arg(info, i);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    Fail(StatusCode::kArgument, name, " must be a Float64Array");
+  }
+  const Napi::Float64Array a = v.As<Napi::Float64Array>();
+  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
+}
+
 Shape GetShape(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Shape shape = GetIntList(info, i, name);
   CheckedNumel(shape, name);

@@ -18,6 +18,8 @@ int64_t GetInt(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool GetBool(const Napi::CallbackInfo& info, size_t i, const char* name);
 Shape GetShape(const Napi::CallbackInfo& info, size_t i, const char* name);
 Shape GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name);
+// A Float64Array's values, copied.
+std::vector<double> GetFloat64Array(const Napi::CallbackInfo& info, size_t i, const char* name);
 DType GetDType(const Napi::CallbackInfo& info, size_t i, const char* name);
 
 // An enum passed as its integer code (lib/native.ts keeps the same order).

@@ -105,12 +105,16 @@ const Tensor* OptionalTensorArg(const Napi::CallbackInfo& info, size_t i, const 
   return &UnwrapTensor(info[i], name);
 }
 
-std::vector<Tensor> TensorListArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (i >= info.Length() || !info[i].IsArray()) Fail(StatusCode::kArgument, name, " must be an array of Tensors");
+std::vector<Tensor> TensorListArg(const Napi::CallbackInfo& info, size_t i, const char* name, bool allow_null) {
+  if (i >= info.Length() || !info[i].IsArray()) {
+    Fail(StatusCode::kArgument, name, allow_null ? " must be an array of Tensors or nulls" : " must be an array of Tensors");
+  }
   const Napi::Array list = info[i].As<Napi::Array>();
-  std::vector<Tensor> tensors;
-  tensors.reserve(list.Length());
-  for (uint32_t k = 0; k < list.Length(); ++k) tensors.push_back(UnwrapTensor(list.Get(k), name));
+  std::vector<Tensor> tensors(list.Length());
+  for (uint32_t k = 0; k < list.Length(); ++k) {
+    const Napi::Value v = list.Get(k);
+    if (!(allow_null && (v.IsNull() || v.IsUndefined()))) tensors[k] = UnwrapTensor(v, name);
+  }
   return tensors;
 }
 

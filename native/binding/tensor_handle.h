@@ -20,7 +20,8 @@ Tensor& MutableTensorArg(const Napi::CallbackInfo& info, size_t i, const char* n
 // nullptr when argument i is null or undefined (an absent bias or weight).
 const Tensor* OptionalTensorArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 // An array of tensor handles (cat, stack).
-std::vector<Tensor> TensorListArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// With allow_null, null entries become undefined Tensors (absent optimizer states).
+std::vector<Tensor> TensorListArg(const Napi::CallbackInfo& info, size_t i, const char* name, bool allow_null = false);
 // Frees a handle's tensor now (dispose()); later use of the handle throws.
 void DisposeTensor(const Napi::Value& v);
 

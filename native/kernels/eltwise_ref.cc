@@ -4,14 +4,15 @@
 #include <cmath>
 
 #include "kernels/eltwise.h"
+#include "kernels/nan_extreme.h"
 
 namespace tg {
 namespace {
 
 // NaN from either side wins; otherwise a > b ? a : b, as the x86 max instruction (so the
 // SIMD tables match this bit for bit, signed zeros included).
-float Maximum(float a, float b) { return (a != a || a > b) ? a : b; }
-float Minimum(float a, float b) { return (a != a || a < b) ? a : b; }
+float Maximum(float a, float b) { return NanMax(a, b); }
+float Minimum(float a, float b) { return NanMin(a, b); }
 
 struct Neg { float operator()(float x) const { return -x; } };
 struct Exp { float operator()(float x) const { return std::exp(x); } };

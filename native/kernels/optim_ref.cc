@@ -5,6 +5,7 @@
 // product before adding.
 #include <cmath>
 
+#include "kernels/nan_extreme.h"
 #include "kernels/optim.h"
 
 namespace tg {
@@ -25,9 +26,6 @@ inline float Rounded(float x) {
 #endif
   return x;
 }
-
-// torch.maximum: NaN from either side.
-inline float NanMax(float a, float b) { return (a != a || a > b) ? a : b; }
 
 // param, grad, buf (n)
 void Sgd(const SgdCoefficients& c, float* param, const float* grad, float* buf, int64_t n) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/kernel_table.h"
+#include "kernels/nan_extreme.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
 
@@ -271,7 +272,6 @@ double GeneralPowerSum(const float* x, int64_t n, double p) {
   return sum;
 }
 
-inline double NanMax(double a, double b) { return (a != a || a > b) ? a : b; }
 
 // The order-p norm of all the gradients' elements together, in double.
 double TotalNorm(const std::vector<Tensor>& grads, double p) {
@@ -286,7 +286,7 @@ double TotalNorm(const std::vector<Tensor>& grads, double p) {
       double acc = 0;
       ForEachPiece(starts, c * kNormChunk, std::min(total, (c + 1) * kNormChunk), [&](size_t i, int64_t lo, int64_t hi) {
         const float* x = grads[i].data<float>() + lo;
-        if (inf) acc = NanMax(kernels.abs_max(x, hi - lo), acc);
+        if (inf) acc = NanMax<double>(kernels.abs_max(x, hi - lo), acc);
         else if (p == 2) acc += kernels.square_sum(x, hi - lo);
         else if (p == 1) acc += kernels.abs_sum(x, hi - lo);
         else acc += GeneralPowerSum(x, hi - lo, p);
