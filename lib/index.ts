@@ -9,6 +9,7 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as data from './data/index.js';
 export * as F from './nn/functional.js';
 export {
   abs,

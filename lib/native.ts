@@ -79,6 +79,8 @@ export interface NativeBinding {
   expand(h: Handle, shape: number[]): Handle;
   gather(h: Handle, dim: number, index: Handle): Handle;
   indexSelect(h: Handle, dim: number, index: Handle): Handle;
+  /** index_select on a libuv worker thread, without autograd (DataLoader prefetch). */
+  indexSelectAsync(h: Handle, dim: number, index: Handle): Promise<Handle>;
   activate(h: Handle, activation: number, negativeSlope: number): Handle;
   step(h: Handle): Handle;
   softmax(h: Handle, dim: number, log: boolean): Handle;

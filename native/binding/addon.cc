@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterNormExports(env, exports);
   RegisterInplaceExports(env, exports);
   RegisterOptimExports(env, exports);
+  RegisterAsyncExports(env, exports);
   return exports;
 }
 

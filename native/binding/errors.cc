@@ -26,17 +26,18 @@ Napi::FunctionReference& ClassFor(EnvData& data, StatusCode code) {
 }
 }  // namespace
 
-void ThrowAs(Napi::Env env, StatusCode code, const std::string& message) {
+Napi::Value ErrorFor(Napi::Env env, StatusCode code, const std::string& message) {
   EnvData& data = GetEnvData(env);
   Napi::FunctionReference& cls = ClassFor(data, code);
   if (cls.IsEmpty()) {
     Napi::Error error = Napi::Error::New(env, message);
     error.Set("code", Napi::String::New(env, CodeName(code)));
-    throw error;
+    return error.Value();
   }
   // The subclasses set their own code; the base class takes it as its second argument.
-  Napi::Object error = cls.New({Napi::String::New(env, message), Napi::String::New(env, CodeName(code))});
-  throw Napi::Error(env, error);
+  return cls.New({Napi::String::New(env, message), Napi::String::New(env, CodeName(code))});
 }
+
+void ThrowAs(Napi::Env env, StatusCode code, const std::string& message) { throw Napi::Error(env, ErrorFor(env, code, message)); }
 
 }  // namespace tg::binding

@@ -15,6 +15,8 @@ namespace tg::binding {
 // Throws (as a C++ Napi::Error, which node-addon-api rethrows into JS) the error class that
 // matches `code`, with `message`.
 [[noreturn]] void ThrowAs(Napi::Env env, StatusCode code, const std::string& message);
+// The error object ThrowAs throws, for async work that rejects a promise instead.
+Napi::Value ErrorFor(Napi::Env env, StatusCode code, const std::string& message);
 
 // Every export goes through this: it deletes references buried by finalizers, makes the
 // environment's memory account current, maps

@@ -12,5 +12,6 @@ void RegisterNnExports(Napi::Env env, Napi::Object exports);
 void RegisterNormExports(Napi::Env env, Napi::Object exports);
 void RegisterInplaceExports(Napi::Env env, Napi::Object exports);
 void RegisterOptimExports(Napi::Env env, Napi::Object exports);
+void RegisterAsyncExports(Napi::Env env, Napi::Object exports);
 
 }  // namespace tg::binding

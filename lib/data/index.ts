@@ -1,0 +1,4 @@
+/** Datasets and batching (torch.utils.data): `import { data } from 'tensorgrad'`. */
+export { type Dataset, type RandomSplitOptions, randomSplit, Subset, TensorDataset } from './dataset.js';
+export { DataLoader, type DataLoaderOptions } from './dataloader.js';
+export { defaultCollate } from './collate.js';
