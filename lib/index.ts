@@ -10,6 +10,8 @@ export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
+export * as train from './train/index.js';
+export { evaluate, fit, predict } from './train/index.js';
 export * as F from './nn/functional.js';
 export {
   abs,

@@ -1,0 +1,132 @@
+/**
+ * evaluate() and predict(): a model in eval mode with graph recording off. Both put every
+ * module back in the mode it was in, even when they throw.
+ */
+import { noGrad } from '../autograd.js';
+import type { Module } from '../nn/module.js';
+import { cat } from '../ops.js';
+import { checkTensor, Tensor } from '../tensor.js';
+import { checkInt, checkOptions, fail } from '../validate.js';
+import { batchesOf, checkLoader, checkModel, forward, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
+import { defaultMetrics, type Metric, type MetricSpec, resolveMetrics } from './metrics.js';
+import type { Loader } from './types.js';
+
+export interface EvaluateOptions {
+  /** When given, the result has the mean loss over all samples. */
+  loss?: LossSpec;
+  /** Default: ['accuracy'] for int32 class-index targets, none otherwise. */
+  metrics?: MetricSpec[];
+}
+
+export interface EvaluateResult {
+  loss?: number;
+  metrics: Record<string, number>;
+  /** Samples seen. */
+  samples: number;
+}
+
+/** @internal The pass evaluate() makes, also run by fit() for validation (which may abort it). */
+export async function runEvaluation(
+  fn: string,
+  arg: string,
+  model: Module<[Tensor], Tensor>,
+  loader: Loader,
+  lossFn: LossFn | undefined,
+  metrics: Metric[] | undefined,
+  signal?: AbortSignal,
+): Promise<EvaluateResult & { aborted: boolean }> {
+  const restore = saveModes(model);
+  model.eval();
+  try {
+    let lossSum = 0;
+    let samples = 0;
+    let active = metrics;
+    active?.forEach((m) => m.reset());
+    for await (const { x, y, size } of batchesOf(fn, arg, loader)) {
+      // noGrad takes a synchronous function only, so it wraps each batch, not the loop.
+      noGrad(() => {
+        const out = forward(fn, model, x);
+        if (active === undefined) active = defaultMetrics(out, y);
+        if (lossFn !== undefined) lossSum += lossFn(out, y).item() * size;
+        for (const m of active) m.update(out, y);
+      });
+      samples += size;
+      await tick();
+      if (signal?.aborted) return { metrics: {}, samples, aborted: true };
+    }
+    const values = Object.fromEntries((active ?? []).map((m) => [m.name, m.compute()]));
+    return { ...(lossFn !== undefined ? { loss: lossSum / samples } : {}), metrics: values, samples, aborted: false };
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * The model's mean loss (with options.loss) and metrics over every batch of the loader, in eval
+ * mode and without recording the graph. Each module's mode is restored afterwards.
+ */
+export async function evaluate(model: Module<[Tensor], Tensor>, loader: Loader, options?: EvaluateOptions): Promise<EvaluateResult> {
+  const fn = 'evaluate';
+  checkModel(fn, model);
+  checkLoader(fn, 'loader', loader);
+  const opts = checkOptions<EvaluateOptions>(fn, options, ['loss', 'metrics']);
+  const lossFn = opts.loss === undefined ? undefined : toLossFn(fn, opts.loss);
+  const metrics = opts.metrics === undefined ? undefined : resolveMetrics(fn, opts.metrics);
+  const { aborted: _aborted, ...result } = await runEvaluation(fn, 'loader', model, loader, lossFn, metrics);
+  return result;
+}
+
+export interface PredictOptions {
+  /** Run a tensor input through the model this many rows at a time (default: all at once). */
+  batchSize?: number;
+}
+
+/**
+ * The model's outputs, in eval mode and without the graph: for a tensor, model(input) (in
+ * slices of batchSize rows if given); for a synchronous loader, the outputs of every batch
+ * joined along the first dimension (a batch is [input, target] or just the input). predict is
+ * synchronous, so an async loader is refused: use evaluate(), or collect its inputs first.
+ */
+export function predict(model: Module<[Tensor], Tensor>, input: Tensor | Loader | Iterable<Tensor>, options?: PredictOptions): Tensor {
+  const fn = 'predict';
+  checkModel(fn, model);
+  const opts = checkOptions<PredictOptions>(fn, options, ['batchSize']);
+  const batchSize = opts.batchSize === undefined ? undefined : checkInt(fn, 'options.batchSize', opts.batchSize, 1);
+  let inputs: Iterable<Tensor>;
+  if (input instanceof Tensor) {
+    checkTensor(fn, 'input', input);
+    inputs = batchSize === undefined || input.ndim === 0 ? [input] : slices(input, batchSize);
+  } else {
+    if (batchSize !== undefined) fail(fn, 'options.batchSize', 'left out for a loader (its batches are used as they come)', batchSize);
+    if (input === null || typeof input !== 'object' || !(Symbol.iterator in input)) {
+      const async = input !== null && typeof input === 'object' && Symbol.asyncIterator in input;
+      fail(fn, 'input', async ? 'a Tensor or a synchronous loader (predict is synchronous; use evaluate() for an async loader)' : 'a Tensor or a loader of batches', input);
+    }
+    inputs = inputsOf(fn, input as Iterable<unknown>);
+  }
+  const restore = saveModes(model);
+  model.eval();
+  try {
+    const outputs = noGrad(() => [...inputs].map((x) => forward(fn, model, x)));
+    if (outputs.length === 0) fail(fn, 'input', 'a loader with at least one batch', input);
+    return outputs.length === 1 ? outputs[0]! : cat(outputs, 0);
+  } finally {
+    restore();
+  }
+}
+
+function* slices(t: Tensor, size: number): Generator<Tensor> {
+  const n = t.shape[0]!;
+  if (n === 0) yield t;
+  for (let start = 0; start < n; start += size) yield t.slice(start, Math.min(start + size, n));
+}
+
+function* inputsOf(fn: string, loader: Iterable<unknown>): Generator<Tensor> {
+  let index = 0;
+  for (const batch of loader) {
+    const x = batch instanceof Tensor ? batch : Array.isArray(batch) && batch[0] instanceof Tensor ? batch[0] : undefined;
+    if (x === undefined) fail(fn, `input batch ${index}`, 'a Tensor or an [input, target] pair of Tensors', batch);
+    index++;
+    yield x;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * What fit(), evaluate() and predict() share: reading batches from a loader (sync or async),
+ * checking the model and the loss, and putting a model back in the modes it was in.
+ */
+import { ArgumentError } from '../errors.js';
+import { Module } from '../nn/module.js';
+import { Tensor } from '../tensor.js';
+import { describe, fail } from '../validate.js';
+import type { Loader } from './types.js';
+
+export type LossFn = (output: Tensor, target: Tensor) => Tensor;
+export type LossSpec = Module<[Tensor, Tensor], Tensor> | LossFn;
+
+export interface CheckedBatch {
+  x: Tensor;
+  y: Tensor;
+  /** Samples in the batch: the input's first dimension. */
+  size: number;
+}
+
+export function checkModel(fn: string, model: unknown): Module<[Tensor], Tensor> {
+  if (!(model instanceof Module)) fail(fn, 'model', 'a Module', model);
+  return model as Module<[Tensor], Tensor>;
+}
+
+export function checkLoader(fn: string, arg: string, loader: unknown): Loader {
+  const ok = loader !== null && typeof loader === 'object' && (Symbol.iterator in loader || Symbol.asyncIterator in loader);
+  if (!ok) fail(fn, arg, 'an iterable or async iterable of [input, target] batches (a DataLoader, an array)', loader);
+  const length = (loader as { length?: unknown }).length;
+  if (length !== undefined && !(typeof length === 'number' && Number.isInteger(length) && length >= 0)) {
+    fail(fn, `${arg}.length`, 'a non-negative integer (batches per epoch) or undefined', length);
+  }
+  return loader as Loader;
+}
+
+/** Batches per pass when the loader says (its length), else undefined. */
+export function lengthOf(loader: Loader): number | undefined {
+  return (loader as { length?: number }).length;
+}
+
+export function checkBatch(fn: string, arg: string, index: number, batch: unknown): CheckedBatch {
+  const [x, y] = Array.isArray(batch) ? batch : [];
+  if (!Array.isArray(batch) || batch.length !== 2 || !(x instanceof Tensor) || !(y instanceof Tensor)) {
+    fail(fn, `${arg} batch ${index}`, 'an [input, target] pair of Tensors', batch);
+  }
+  return { x, y, size: x.ndim === 0 ? 1 : x.shape[0]! };
+}
+
+/**
+ * The checked batches of one pass over the loader. A pass with no batch at all is an error: it
+ * is almost always a one-shot generator read a second time.
+ */
+export async function* batchesOf(fn: string, arg: string, loader: Loader): AsyncGenerator<CheckedBatch> {
+  let index = 0;
+  for await (const batch of loader as AsyncIterable<unknown>) yield checkBatch(fn, arg, index++, batch);
+  if (index === 0) {
+    throw new ArgumentError(
+      `${fn}: ${arg} produced no batches (a generator object can be read only once: pass something re-iterable, such as a DataLoader or an array)`,
+    );
+  }
+}
+
+export function toLossFn(fn: string, loss: unknown): LossFn {
+  let call: LossFn;
+  if (loss instanceof Module) call = (o, t) => (loss as Module<[Tensor, Tensor], Tensor>).call(o, t);
+  else if (typeof loss === 'function') call = loss as LossFn;
+  else fail(fn, 'options.loss', 'a loss Module (nn.CrossEntropyLoss) or a function (output, target) => Tensor', loss);
+  return (output, target) => {
+    const value = call(output, target);
+    if (!(value instanceof Tensor) || value.numel !== 1) {
+      throw new ArgumentError(`${fn}: options.loss must return a one-element Tensor (a mean or sum reduction), got ${describe(value)}`);
+    }
+    return value;
+  };
+}
+
+/** The model's output for x, checked to be a Tensor (the metrics and cat need one). */
+export function forward(fn: string, model: Module<[Tensor], Tensor>, x: Tensor): Tensor {
+  const out = model.call(x);
+  if (!(out instanceof Tensor)) throw new ArgumentError(`${fn}: the model must return a Tensor, got ${describe(out)}`);
+  return out;
+}
+
+/**
+ * Records the training flag of the model and of every submodule, and returns what puts them
+ * back: model.train(flag) would lose a submodule that was deliberately frozen in eval mode.
+ */
+export function saveModes(model: Module<[Tensor], Tensor>): () => void {
+  const modes = model.modules().map((m) => [m, m.training] as const);
+  return () => {
+    for (const [m, training] of modes) m.training = training;
+  };
+}
+
+/** Lets the event loop run (timers, I/O, an abort) before the next batch. */
+export function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

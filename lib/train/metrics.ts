@@ -1,0 +1,214 @@
+/**
+ * Classification metrics, computed by native ops (argmax, differences, step, sums): only a
+ * count per batch comes back to JS, and the Metric classes accumulate counts, never averages of
+ * averages, so the last smaller batch of an epoch weighs what it should.
+ *
+ * Which task a pair (output, target) is:
+ * - class indices: output (N, C) scores (logits or probabilities), target int32 (N) in [0, C);
+ *   the prediction is the first index of the largest score (ties go to the lower class).
+ * - binary (or multi-label): target of the same shape as output (or (N) against an (N, 1)
+ *   output), of any dtype. Both are thresholded at 0.5: an output > 0.5 predicts 1, so pass
+ *   probabilities (apply sigmoid to logits first).
+ */
+import { arange } from '../creation.js';
+import { ArgumentError, ShapeError } from '../errors.js';
+import { gather, sub } from '../ops.js';
+import { checkTensor, requireFloat, type Tensor } from '../tensor.js';
+import { checkInt, describe, fail } from '../validate.js';
+
+/** A metric accumulated over batches: update() per batch, compute() for the value so far, reset() between epochs. */
+export interface Metric {
+  /** Its key in the logs ('accuracy'); the validation value is logged as 'valAccuracy'. */
+  readonly name: string;
+  update(output: Tensor, target: Tensor): void;
+  compute(): number;
+  reset(): void;
+}
+
+/** What fit() and evaluate() accept in options.metrics: a Metric, or the name of a built-in one. */
+export type MetricSpec = Metric | 'accuracy' | 'topK';
+
+/** k of the 'topK' shorthand (Keras's top_k_categorical_accuracy uses 5 too). */
+export const DEFAULT_TOP_K = 5;
+
+// 1 where a == b, else 0 (exact: used on integer-valued floats).
+const equal = (a: Tensor, b: Tensor | number): Tensor => sub(1, a.sub(b).abs().step());
+
+type Task = 'classes' | 'binary';
+
+function taskOf(fn: string, output: Tensor, target: Tensor): Task {
+  checkTensor(fn, 'output', output);
+  checkTensor(fn, 'target', target);
+  requireFloat(fn, output, 'output');
+  const [o, t] = [output.shape, target.shape];
+  if (o.join() === t.join() || (o.length === 2 && o[1] === 1 && t.length === 1 && t[0] === o[0])) return 'binary';
+  if (o.length === 2 && t.length === 1 && o[0] === t[0]) {
+    if (target.dtype !== 'int32') fail(fn, 'target', 'int32 class indices for (N, C) scores (or a target of the same shape as output)', target);
+    return 'classes';
+  }
+  throw new ShapeError(
+    `${fn}: output and target do not match: expected output (N, C) with an int32 target (N), or a target of the same shape as output; got output [${o.join(', ')}] and target [${t.join(', ')}]`,
+  );
+}
+
+// Labels outside [0, C) would silently count as wrong (or break gather): refuse them.
+function checkLabels(fn: string, labels: Tensor, numClasses: number): void {
+  if (labels.numel === 0) return;
+  const asFloat = labels.float();
+  const lo = asFloat.min().item();
+  const hi = asFloat.max().item();
+  if (lo < 0 || hi >= numClasses) {
+    throw new ArgumentError(`${fn}: target must hold class indices in [0, ${numClasses - 1}], got values from ${lo} to ${hi}`);
+  }
+}
+
+/** The number of correct predictions in a batch, and the number of predictions. */
+export function countCorrect(fn: string, output: Tensor, target: Tensor): { correct: number; total: number } {
+  if (taskOf(fn, output, target) === 'binary') {
+    const predicted = output.detach().reshape(-1).sub(0.5).step();
+    const truth = target.float().reshape(-1).sub(0.5).step();
+    return { correct: output.numel === 0 ? 0 : equal(predicted, truth).sum().item(), total: output.numel };
+  }
+  const n = output.shape[0]!;
+  if (n === 0) return { correct: 0, total: 0 };
+  checkLabels(fn, target, output.shape[1]!);
+  return { correct: equal(output.detach().argmax(1).float(), target.float()).sum().item(), total: n };
+}
+
+/**
+ * How many rows have their target among the k best scores. A target's rank is the number of
+ * classes scoring strictly higher, plus the tied ones with a lower index: the order argmax
+ * uses, so k = 1 agrees with accuracy exactly. A NaN score makes the count NaN.
+ */
+export function countTopK(fn: string, output: Tensor, target: Tensor, k: number): { correct: number; total: number } {
+  checkInt(fn, 'k', k, 1);
+  if (taskOf(fn, output, target) !== 'classes') {
+    throw new ShapeError(`${fn}: needs output (N, C) scores with an int32 target (N), got output [${output.shape.join(', ')}] and target [${target.shape.join(', ')}]`);
+  }
+  const [n, c] = output.shape as [number, number];
+  if (k > c) fail(fn, 'k', `an integer from 1 to ${c} (the number of classes)`, k);
+  if (n === 0) return { correct: 0, total: 0 };
+  checkLabels(fn, target, c);
+  const scores = output.detach();
+  const targetScore = gather(scores, 1, target.reshape(n, 1)); // (N, 1)
+  const diff = scores.sub(targetScore); // (N, C): > 0 where a class beats the target
+  const higher = diff.step().sum(1);
+  const lowerIndex = target.float().reshape(n, 1).sub(arange(c)).step(); // 1 where class j < target
+  const tiedBefore = equal(diff, 0).mul(lowerIndex).sum(1);
+  const rank = higher.add(tiedBefore);
+  return { correct: sub(k - 0.5, rank).step().sum().item(), total: n };
+}
+
+/** The fraction of correct predictions (see the file comment for the two kinds of target). NaN for an empty batch. */
+export function accuracy(output: Tensor, target: Tensor): number {
+  const { correct, total } = countCorrect('accuracy', output, target);
+  return correct / total;
+}
+
+/** The fraction of rows whose target class is among the k highest scores; output (N, C), target int32 (N), 1 <= k <= C. */
+export function topKAccuracy(output: Tensor, target: Tensor, k: number): number {
+  const { correct, total } = countTopK('topKAccuracy', output, target, k);
+  return correct / total;
+}
+
+/**
+ * Counts of (true class, predicted class) pairs: an int32 [C, C] tensor whose row i, column j
+ * is the number of samples of class i predicted as j. output is (N, C) scores (predicted class:
+ * argmax) or int32 (N) predicted labels; target int32 (N). Built as one-hot(target)ᵀ · one-hot(pred)
+ * by a native matmul (exact: counts stay far below float32's 2^24).
+ */
+export function confusionMatrix(output: Tensor, target: Tensor, numClasses: number): Tensor {
+  const fn = 'confusionMatrix';
+  checkTensor(fn, 'output', output);
+  checkTensor(fn, 'target', target);
+  checkInt(fn, 'numClasses', numClasses, 1);
+  if (target.dtype !== 'int32' || target.ndim !== 1) fail(fn, 'target', 'an int32 tensor of class indices (N)', target);
+  const n = target.shape[0]!;
+  let predicted: Tensor;
+  if (output.dtype === 'int32') {
+    if (output.shape.join() !== target.shape.join()) fail(fn, 'output', `int32 predicted labels of shape [${n}] (like target) or float32 scores (${n}, ${numClasses})`, output);
+    checkLabels(fn, output, numClasses);
+    predicted = output;
+  } else {
+    if (output.ndim !== 2 || output.shape[0] !== n || output.shape[1] !== numClasses) {
+      throw new ShapeError(`${fn}: output must be scores of shape [${n}, ${numClasses}] (N, numClasses), got ${describe(output)}`);
+    }
+    predicted = output.detach().argmax(1);
+  }
+  checkLabels(fn, target, numClasses);
+  const classes = arange(numClasses);
+  const oneHot = (labels: Tensor): Tensor => equal(labels.float().reshape(n, 1), classes); // (N, C)
+  return oneHot(target).T.matmul(oneHot(predicted)).int();
+}
+
+/** Fraction of correct predictions over every batch since the last reset(). */
+export class Accuracy implements Metric {
+  readonly name = 'accuracy';
+  #correct = 0;
+  #total = 0;
+  update(output: Tensor, target: Tensor): void {
+    const { correct, total } = countCorrect('Accuracy.update', output, target);
+    this.#correct += correct;
+    this.#total += total;
+  }
+  /** NaN before any sample. */
+  compute(): number {
+    return this.#correct / this.#total;
+  }
+  reset(): void {
+    this.#correct = 0;
+    this.#total = 0;
+  }
+}
+
+/** Fraction of samples whose target is among the k highest scores; named 'top{k}Accuracy'. */
+export class TopKAccuracy implements Metric {
+  readonly name: string;
+  readonly k: number;
+  #correct = 0;
+  #total = 0;
+  constructor(k: number = DEFAULT_TOP_K) {
+    this.k = checkInt('TopKAccuracy', 'k', k, 1);
+    this.name = `top${k}Accuracy`;
+  }
+  update(output: Tensor, target: Tensor): void {
+    const { correct, total } = countTopK('TopKAccuracy.update', output, target, this.k);
+    this.#correct += correct;
+    this.#total += total;
+  }
+  compute(): number {
+    return this.#correct / this.#total;
+  }
+  reset(): void {
+    this.#correct = 0;
+    this.#total = 0;
+  }
+}
+
+/** Turns options.metrics into Metric objects, checking each and refusing two with one name. */
+export function resolveMetrics(fn: string, specs: unknown): Metric[] {
+  if (!Array.isArray(specs)) fail(fn, 'options.metrics', "an array of Metrics, 'accuracy' or 'topK'", specs);
+  const metrics = specs.map((spec, i): Metric => {
+    if (spec === 'accuracy') return new Accuracy();
+    if (spec === 'topK') return new TopKAccuracy(DEFAULT_TOP_K);
+    const m = spec as Partial<Metric> | null;
+    const ok = m !== null && typeof m === 'object' && typeof m.name === 'string' && m.name !== '' &&
+      typeof m.update === 'function' && typeof m.compute === 'function' && typeof m.reset === 'function';
+    if (!ok) fail(fn, `options.metrics[${i}]`, "'accuracy', 'topK' or a Metric { name, update, compute, reset }", spec);
+    return m as Metric;
+  });
+  const seen = new Set<string>();
+  for (const m of metrics) {
+    if (m.name === 'loss' || seen.has(m.name)) {
+      throw new ArgumentError(`${fn}: options.metrics must have distinct names other than 'loss', got ${JSON.stringify(m.name)} ${m.name === 'loss' ? '' : 'twice'}`.trimEnd());
+    }
+    seen.add(m.name);
+  }
+  return metrics;
+}
+
+/** The metrics used when options.metrics is left out: accuracy for class-index targets, none otherwise. */
+export function defaultMetrics(output: Tensor, target: Tensor): Metric[] {
+  const classIndices = target.dtype === 'int32' && target.ndim === 1 && output.ndim === 2 && output.shape[0] === target.shape[0];
+  return classIndices ? [new Accuracy()] : [];
+}
