@@ -11,6 +11,8 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as train from './train/index.js';
+export * as io from './io/index.js';
+export * as datasets from './io/datasets.js';
 export { evaluate, fit, predict } from './train/index.js';
 export * as F from './nn/functional.js';
 export {
