@@ -25,12 +25,13 @@ try {
   process.exit(1);
 }
 
-// Statistics of the training images only; the same shift and scale then apply to validation and test.
-const mean = trainFull.images.mean().item();
-const std = trainFull.images.sub(mean).pow(2).mean().sqrt().item();
-const norm = (images) => images.sub(mean).div(std);
+// Statistics of the training split only; the same shift and scale then apply to validation and test.
+const raw = new data.TensorDataset(trainFull.images, trainFull.labels);
+const [rawTrain, rawVal] = data.randomSplit(raw, [55000, 5000], { seed: 0 });
+const normalize = data.Normalize.fit(rawTrain);
+const norm = (images) => normalize.apply(images);
 const all = new data.TensorDataset(norm(trainFull.images), trainFull.labels);
-const [trainSet, valSet] = data.randomSplit(all, [55000, 5000], { seed: 0 });
+const [trainSet, valSet] = [new data.Subset(all, rawTrain.indices), new data.Subset(all, rawVal.indices)];
 
 const model = new nn.Sequential(
   new nn.Linear(784, 512), new nn.ReLU(), new nn.Dropout(0.2),

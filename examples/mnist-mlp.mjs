@@ -23,10 +23,8 @@ const all = new data.TensorDataset(images, labels);
 const [trainSet, valSet, testSet] = data.randomSplit(all, [7000, 1000, 2000], { seed: 0 });
 
 // Normalise with the training split's statistics only (the test split stays unseen).
-const trainImages = tg.indexSelect(images, 0, tg.tensor(trainSet.indices));
-const mean = trainImages.mean().item();
-const std = trainImages.sub(mean).pow(2).mean().sqrt().item();
-const normalized = new data.TensorDataset(images.sub(mean).div(std), labels);
+const normalize = data.Normalize.fit(trainSet);
+const normalized = new data.TensorDataset(normalize.apply(images), labels);
 const split = (subset) => new data.Subset(normalized, subset.indices);
 
 const trainLoader = new data.DataLoader(split(trainSet), { batchSize: 64, shuffle: true, seed: 0 });

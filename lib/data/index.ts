@@ -2,3 +2,4 @@
 export { type Dataset, type RandomSplitOptions, randomSplit, Subset, TensorDataset } from './dataset.js';
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { defaultCollate } from './collate.js';
+export { flatten, Normalize, type NormalizeFitOptions, oneHot } from './transforms.js';
