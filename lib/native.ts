@@ -67,6 +67,7 @@ export interface NativeBinding {
   setRequiresGrad(h: Handle, flag: boolean): void;
   isLeaf(h: Handle): boolean;
   grad(h: Handle): Handle | null;
+  hasGrad(h: Handle): boolean;
   setGrad(h: Handle, grad: Handle | null): void;
   gradFn(h: Handle): string | null;
   backward(h: Handle, gradient: Handle | null, retainGraph: boolean): void;

@@ -101,7 +101,7 @@ export function isPlainLinear(module: unknown): module is Linear {
 }
 
 // Neither forward() nor call() was replaced on the instance (a patched module must run as written).
-function runsOwnForward(module: unknown): module is Module {
+export function runsOwnForward(module: unknown): module is Module {
   if (!(module instanceof Module)) return false;
   const proto = module.constructor.prototype as Module;
   return module.forward === proto.forward && module.call === Module.prototype.call;

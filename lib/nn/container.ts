@@ -2,7 +2,11 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, fail } from '../validate.js';
-import { isPlainLinear, linearEpilogue } from './activation.js';
+import { isPlainLinear, LeakyReLU, linearEpilogue, LogSoftmax, ReLU, runsOwnForward, Sigmoid, Softmax, Step, Tanh } from './activation.js';
+import { BatchNorm1d } from './batchnorm.js';
+import { Dropout, Dropout2d } from './dropout.js';
+import { Flatten } from './flatten.js';
+import { Identity, Linear } from './linear.js';
 import { Module } from './module.js';
 
 type AnyModule = Module<never[], unknown>;
@@ -25,6 +29,15 @@ function moduleEntries(fn: string, args: readonly unknown[]): [string, AnyModule
   }
   return args.map((m, i) => [String(i), checkModule(fn, `modules[${i}]`, m)]);
 }
+
+// The built-in layers, which never keep a reference to their input or output. (A custom
+// module might, so its neighbours' results are left to the garbage collector.)
+function keepsNoReference(m: unknown): boolean {
+  return m instanceof Module && BUILT_IN.has(m.constructor as never) && runsOwnForward(m);
+}
+const BUILT_IN = new Set<unknown>([
+  Linear, Identity, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Step, Dropout, Dropout2d, BatchNorm1d,
+]);
 
 // Modules registered under names; a position in [-length, length).
 function index(fn: string, i: number, length: number): number {
@@ -73,15 +86,18 @@ export class Sequential extends ModuleSequence<Layer, [Tensor], Tensor> {
   forward(input: Tensor): Tensor {
     const list = this.children() as unknown as Layer[];
     let x = input;
+    let producer: Layer | null = null;
     for (let i = 0; i < list.length; i++) {
       const layer = list[i]!;
       const epilogue = isPlainLinear(layer) ? linearEpilogue(list[i + 1]) : null;
-      if (epilogue !== null && isPlainLinear(layer)) {
-        x = layer.forwardFused(x, epilogue);
-        i++;
-      } else {
-        x = layer.call(x);
-      }
+      const next = epilogue !== null && isPlainLinear(layer) ? layer.forwardFused(x, epilogue) : layer.call(x);
+      if (epilogue !== null) i++;
+      // An intermediate result between two built-in layers is seen by nobody else (autograd
+      // keeps its own reference to what backward needs): release its handle now instead of at
+      // the next garbage collection, so its buffer is reused by the next batch while still warm.
+      if (x !== input && x !== next && producer !== null && keepsNoReference(producer) && keepsNoReference(layer)) x.dispose();
+      producer = layer;
+      x = next;
     }
     return x;
   }

@@ -117,7 +117,9 @@ export abstract class Optimizer<O extends { lr: number }> {
     for (const group of this.paramGroups) {
       const slots = this.stateSlots(group);
       for (const p of group.params) {
-        if (native.grad(p._h) === null) continue;
+        // (hasGrad, not grad: a handle to the gradient would keep its buffer alive until the
+        // next garbage collection, and the allocator could not reuse it for the next backward.)
+        if (!native.hasGrad(p._h)) continue;
         const state: ParamState = { ...(this.state.get(p) ?? { step: 0 }) };
         state.step += 1;
         let fresh = false;

@@ -163,6 +163,10 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
       run.metrics ??= defaultMetrics(out, y);
       for (const m of run.metrics) m.update(out.detach(), y);
     });
+    // fit made these and nothing else holds them: freeing them now (rather than at the next
+    // garbage collection) lets the allocator hand the same warm buffers to the next batch.
+    if (out !== x && out !== y) out.dispose();
+    if (l !== out && l !== x && l !== y) l.dispose();
     progress?.batch(batches + 1, samples, lossSum / samples, () => computeAll(run.metrics));
     await emit(run, 'onBatchEnd', batches, { loss: batchLoss, size }, ctx);
     batches += 1;

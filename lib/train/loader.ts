@@ -2,8 +2,10 @@
  * What fit(), evaluate() and predict() share: reading batches from a loader (sync or async),
  * checking the model and the loss, and putting a model back in the modes it was in.
  */
+import { availableParallelism } from 'node:os';
 import { ArgumentError } from '../errors.js';
 import { Module } from '../nn/module.js';
+import { getNumThreads } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { describe, fail } from '../validate.js';
 import type { Loader } from './types.js';
@@ -33,6 +35,20 @@ export function checkLoader(fn: string, arg: string, loader: unknown): Loader {
   return loader as Loader;
 }
 
+/**
+ * The iteration to use for one pass. A loader that offers both (a DataLoader) is read through
+ * its async iterator, which gathers the next batch on a libuv thread while this one trains, only
+ * when a core is left over from the native compute threads: otherwise that thread competes with
+ * them, and the hand-off costs more than the gather it hides (measured: 12-20% slower fit on 2
+ * cores with 2 compute threads).
+ */
+function passOf(loader: Loader): Iterable<unknown> | AsyncIterable<unknown> {
+  const both = Symbol.iterator in loader && Symbol.asyncIterator in loader;
+  if (!both) return loader as Iterable<unknown> | AsyncIterable<unknown>;
+  const spareCore = getNumThreads() < availableParallelism();
+  return spareCore ? { [Symbol.asyncIterator]: () => (loader as AsyncIterable<unknown>)[Symbol.asyncIterator]() } : { [Symbol.iterator]: () => (loader as Iterable<unknown>)[Symbol.iterator]() };
+}
+
 /** Batches per pass when the loader says (its length), else undefined. */
 export function lengthOf(loader: Loader): number | undefined {
   return (loader as { length?: number }).length;
@@ -52,7 +68,7 @@ export function checkBatch(fn: string, arg: string, index: number, batch: unknow
  */
 export async function* batchesOf(fn: string, arg: string, loader: Loader): AsyncGenerator<CheckedBatch> {
   let index = 0;
-  for await (const batch of loader as AsyncIterable<unknown>) yield checkBatch(fn, arg, index++, batch);
+  for await (const batch of passOf(loader)) yield checkBatch(fn, arg, index++, batch);
   if (index === 0) {
     throw new ArgumentError(
       `${fn}: ${arg} produced no batches (a generator object can be read only once: pass something re-iterable, such as a DataLoader or an array)`,

@@ -22,6 +22,7 @@
 #include "binding/exports.h"
 #include "binding/tensor_handle.h"
 #include "ops/ops.h"
+#include "runtime/thread_pool.h"
 
 namespace tg::binding {
 namespace {
@@ -47,6 +48,7 @@ class TensorWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     MemoryAccountScope scope(account_);
+    SerialScope serial;  // the JS thread's ops keep the pool
     try {
       result_ = Run();
     } catch (const Error& e) {
@@ -68,7 +70,12 @@ class TensorWorker : public Napi::AsyncWorker {
       if (failed_) deferred_.Reject(ErrorFor(env, code_, message_));
       else deferred_.Resolve(WrapTensor(env, std::move(result_)));
     } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+      // While the environment shuts down (a worker_thread terminated) even Reject can throw:
+      // nothing can be delivered then, and an exception escaping here would abort the process.
+      try {
+        deferred_.Reject(e.Value());
+      } catch (...) {
+      }
     }
     result_ = Tensor();
     SyncExternalMemory(env, data);

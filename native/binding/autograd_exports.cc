@@ -27,6 +27,9 @@ Napi::Value GradOf(Info info) {
   return g.defined() ? WrapTensor(info.Env(), g) : info.Env().Null();
 }
 
+// hasGrad(t) -> whether t has a .grad, without making a handle that would keep it alive
+Napi::Value HasGradOf(Info info) { return Napi::Boolean::New(info.Env(), Grad(TensorArg(info, 0, "tensor")).defined()); }
+
 // setGrad(t, grad | null)
 Napi::Value SetGradOf(Info info) {
   const Tensor* g = OptionalTensorArg(info, 1, "grad");
@@ -65,6 +68,7 @@ void RegisterAutogradExports(Napi::Env env, Napi::Object exports) {
   add("setRequiresGrad", Guarded<SetRequiresGradOf>);
   add("isLeaf", Guarded<IsLeafOf>);
   add("grad", Guarded<GradOf>);
+  add("hasGrad", Guarded<HasGradOf>);
   add("setGrad", Guarded<SetGradOf>);
   add("gradFn", Guarded<GradFnOf>);
   add("backward", Guarded<BackwardOf>);

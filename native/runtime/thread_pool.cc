@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -15,6 +16,34 @@ namespace {
 
 thread_local bool t_inside_parallel_region = false;
 
+// How long a thread spins on an atomic before it sleeps on a condition variable. The ops of a
+// training step come back to back, a few microseconds apart, and waking a sleeping thread (a
+// futex round trip) takes tens of microseconds on a VM: more than many ops last. After this
+// long without work the thread sleeps, so an idle pool costs nothing.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Spins until done() or kSpin has passed; returns done().
+template <typename Done>
+bool SpinUntil(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (done()) return true;
+    // Reading the clock costs more than a pause: check it every 64 rounds.
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= deadline) return done();
+    CpuRelax();
+  }
+}
+
 struct Job {
   RangeFn fn;
   void* ctx;
@@ -23,7 +52,7 @@ struct Job {
   int64_t chunks;
   std::atomic<int64_t> next_chunk{0};
   std::atomic<int64_t> chunks_left{0};
-  int workers_inside = 0;  // guarded by Pool::mu_
+  std::atomic<int> workers_inside{0};  // changed under Pool::mu_; read without it while spinning
   std::mutex error_mu;
   std::exception_ptr error;
 
@@ -82,6 +111,7 @@ class Pool {
       std::lock_guard<std::mutex> lock(mu_);
       job_ = &job;
       ++generation_;
+      posted_.store(generation_, std::memory_order_release);
     }
     work_cv_.notify_all();
     t_inside_parallel_region = true;
@@ -89,8 +119,10 @@ class Pool {
     t_inside_parallel_region = false;
     {
       // The job lives on this stack frame: wait until no worker can still touch it.
+      auto finished = [&] { return job.chunks_left.load() == 0 && job.workers_inside.load() == 0; };
+      SpinUntil(finished);
       std::unique_lock<std::mutex> lock(mu_);
-      done_cv_.wait(lock, [&] { return job.chunks_left.load() == 0 && job.workers_inside == 0; });
+      done_cv_.wait(lock, finished);
       job_ = nullptr;
     }
     if (job.error) std::rethrow_exception(job.error);
@@ -102,11 +134,13 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
+      stop_flag_.store(true, std::memory_order_release);
     }
     work_cv_.notify_all();
     for (std::thread& t : workers_) t.join();
     workers_.clear();
     stop_ = false;
+    stop_flag_.store(false, std::memory_order_release);
     threads_ = n;
     // Each worker starts from the current generation, read here rather than in the new
     // thread: a job posted before the thread first runs must not look already seen.
@@ -118,6 +152,7 @@ class Pool {
     t_inside_parallel_region = true;
     for (;;) {
       Job* job;
+      SpinUntil([&] { return posted_.load(std::memory_order_acquire) != seen || stop_flag_.load(std::memory_order_acquire); });
       {
         std::unique_lock<std::mutex> lock(mu_);
         work_cv_.wait(lock, [&] { return stop_ || (job_ != nullptr && generation_ != seen); });
@@ -143,6 +178,9 @@ class Pool {
   Job* job_ = nullptr;
   uint64_t generation_ = 0;
   bool stop_ = false;
+  // Mirrors of generation_ and stop_ that spinning workers read without taking mu_.
+  std::atomic<uint64_t> posted_{0};
+  std::atomic<bool> stop_flag_{false};
 };
 
 // Never destroyed: worker threads must not be joined during static destruction at exit,
@@ -153,6 +191,9 @@ Pool& GlobalPool() {
 }
 
 }  // namespace
+
+SerialScope::SerialScope() : previous_(t_inside_parallel_region) { t_inside_parallel_region = true; }
+SerialScope::~SerialScope() { t_inside_parallel_region = previous_; }
 
 int NumThreads() { return GlobalPool().threads(); }
 

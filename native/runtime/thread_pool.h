@@ -16,6 +16,19 @@ void SetNumThreads(int n);
 // Upper bound accepted by SetNumThreads.
 constexpr int kMaxThreads = 256;
 
+// While one lives, ParallelFor calls on this thread run inline: for background work (a libuv
+// worker gathering the next batch) that must not take the pool away from the JS thread's ops.
+class SerialScope {
+ public:
+  SerialScope();
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
 void ParallelForImpl(int64_t begin, int64_t end, int64_t grain, RangeFn fn, void* ctx);
 
