@@ -17,7 +17,7 @@ export interface NormalizeFitOptions {
   column?: number;
   /** One mean and std per feature (over dimension 0) instead of one for all values (default false). */
   perFeature?: boolean;
-  /** A std below this counts as 1, so constant features (an image's empty border) stay finite. Default 1e-8. */
+  /** A std at or below this counts as 1, so constant features (an image's empty border) stay finite. Default 1e-8; > 0. */
   eps?: number;
 }
 
@@ -38,7 +38,7 @@ export class Normalize {
   static fit(source: Tensor | Dataset<Tensor[]>, options?: NormalizeFitOptions): Normalize {
     const opts = checkOptions<NormalizeFitOptions>('Normalize.fit', options, ['column', 'perFeature', 'eps']);
     const perFeature = opts.perFeature === undefined ? false : checkBool('Normalize.fit', 'options.perFeature', opts.perFeature);
-    const eps = checkRange('Normalize.fit', 'options.eps', opts.eps ?? 1e-8, { min: 0 });
+    const eps = checkRange('Normalize.fit', 'options.eps', opts.eps ?? 1e-8, { min: 0, minOpen: true });
     const x = source instanceof Tensor ? source : rowsOf(source, opts.column ?? 0);
     requireFloat('Normalize.fit', x, 'source');
     if (x.numel === 0) throw new ShapeError('Normalize.fit: source is empty: there is nothing to measure');

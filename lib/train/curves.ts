@@ -3,9 +3,7 @@
  * history has accuracy, an accuracy panel; training solid, validation dashed, per epoch, with
  * ticked axes, axis labels and a legend. Open the file in any browser.
  */
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { IOError } from '../errors.js';
+import { writeAtomic } from '../io/files.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
 import type { EpochLogs, History } from './types.js';
 
@@ -157,13 +155,5 @@ export function historyToSvg(history: History, options?: HistorySvgOptions): str
 /** Writes historyToSvg(history, options) to path atomically: a temporary file beside it, then a rename. */
 export async function writeHistorySvg(history: History, path: string, options?: HistorySvgOptions): Promise<void> {
   if (typeof path !== 'string' || path === '') fail('writeHistorySvg', 'path', 'a non-empty string', path);
-  const svg = historyToSvg(history, options);
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, svg, 'utf8');
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw new IOError(`writeHistorySvg: cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  await writeAtomic('writeHistorySvg', path, [Buffer.from(historyToSvg(history, options), 'utf8')]);
 }

@@ -7,7 +7,7 @@ import type { Module } from '../nn/module.js';
 import { cat } from '../ops.js';
 import { checkTensor, Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
-import { batchesOf, checkLoader, checkModel, forward, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
+import { batchesOf, checkLoader, checkModel, forward, lossTotal, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
 import { defaultMetrics, type Metric, type MetricSpec, resolveMetrics } from './metrics.js';
 import type { Loader } from './types.js';
 
@@ -47,7 +47,7 @@ export async function runEvaluation(
       noGrad(() => {
         const out = forward(fn, model, x);
         if (active === undefined) active = defaultMetrics(out, y);
-        if (lossFn !== undefined) lossSum += lossFn(out, y).item() * size;
+        if (lossFn !== undefined) lossSum += lossTotal(lossFn, lossFn(out, y).item(), size);
         for (const m of active) m.update(out, y);
       });
       samples += size;

@@ -15,7 +15,7 @@ import { ReduceLROnPlateau } from '../optim/plateau.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
 import { runEvaluation } from './evaluate.js';
-import { batchesOf, checkLoader, checkModel, forward, lengthOf, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
+import { batchesOf, checkLoader, checkModel, forward, lengthOf, lossTotal, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
 import { defaultMetrics, type Metric, type MetricSpec, resolveMetrics } from './metrics.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { type Callback, type EpochLogs, type History, type Loader, type TrainContext, valName } from './types.js';
@@ -157,7 +157,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
     l.backward();
     optimizer.step();
     const batchLoss = l.item();
-    lossSum += batchLoss * size;
+    lossSum += lossTotal(run.lossFn, batchLoss, size);
     samples += size;
     noGrad(() => {
       run.metrics ??= defaultMetrics(out, y);

@@ -49,6 +49,11 @@ function passOf(loader: Loader): Iterable<unknown> | AsyncIterable<unknown> {
   return spareCore ? { [Symbol.asyncIterator]: () => (loader as AsyncIterable<unknown>)[Symbol.asyncIterator]() } : { [Symbol.iterator]: () => (loader as Iterable<unknown>)[Symbol.iterator]() };
 }
 
+function describeLoader(loader: Loader): string {
+  const l = loader as { dataset?: { length?: unknown }; batchSize?: unknown; dropLast?: unknown };
+  return l.dataset !== undefined ? ` (dataset length ${String(l.dataset.length)}, batchSize ${String(l.batchSize)}, dropLast ${String(l.dropLast)})` : '';
+}
+
 /** Batches per pass when the loader says (its length), else undefined. */
 export function lengthOf(loader: Loader): number | undefined {
   return (loader as { length?: number }).length;
@@ -70,10 +75,23 @@ export async function* batchesOf(fn: string, arg: string, loader: Loader): Async
   let index = 0;
   for await (const batch of passOf(loader)) yield checkBatch(fn, arg, index++, batch);
   if (index === 0) {
-    throw new ArgumentError(
-      `${fn}: ${arg} produced no batches (a generator object can be read only once: pass something re-iterable, such as a DataLoader or an array)`,
-    );
+    // A loader that says it has no batches is a dataset too small for batchSize with dropLast;
+    // one that says nothing is most often a generator object read a second time.
+    const why =
+      lengthOf(loader) === 0
+        ? `its length is 0: with dropLast, a dataset needs at least batchSize samples${describeLoader(loader)}`
+        : 'a generator object can be read only once: pass something re-iterable, such as a DataLoader or an array';
+    throw new ArgumentError(`${fn}: ${arg} produced no batches (${why})`);
   }
+}
+
+/**
+ * The batch's contribution to a sum over samples: a mean-reduced loss times the batch size, or
+ * a sum-reduced one (a loss module with reduction 'sum') as it is. A loss function is taken
+ * to be a mean, as PyTorch's defaults are.
+ */
+export function lossTotal(lossFn: LossFn, value: number, size: number): number {
+  return (lossFn as { summed?: boolean }).summed === true ? value : value * size;
 }
 
 export function toLossFn(fn: string, loss: unknown): LossFn {
@@ -81,13 +99,14 @@ export function toLossFn(fn: string, loss: unknown): LossFn {
   if (loss instanceof Module) call = (o, t) => (loss as Module<[Tensor, Tensor], Tensor>).call(o, t);
   else if (typeof loss === 'function') call = loss as LossFn;
   else fail(fn, 'options.loss', 'a loss Module (nn.CrossEntropyLoss) or a function (output, target) => Tensor', loss);
-  return (output, target) => {
+  const checked: LossFn = (output, target) => {
     const value = call(output, target);
     if (!(value instanceof Tensor) || value.numel !== 1) {
       throw new ArgumentError(`${fn}: options.loss must return a one-element Tensor (a mean or sum reduction), got ${describe(value)}`);
     }
     return value;
   };
+  return Object.assign(checked, { summed: loss instanceof Module && (loss as { reduction?: unknown }).reduction === 'sum' });
 }
 
 /** The model's output for x, checked to be a Tensor (the metrics and cat need one). */

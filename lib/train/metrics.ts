@@ -6,8 +6,11 @@
  * Which task a pair (output, target) is:
  * - class indices: output (N, C) scores (logits or probabilities), target int32 (N) in [0, C);
  *   the prediction is the first index of the largest score (ties go to the lower class).
- * - binary (or multi-label): target of the same shape as output (or (N) against an (N, 1)
- *   output), of any dtype. Both are thresholded at 0.5: an output > 0.5 predicts 1, so pass
+ * - class distributions: output (N, C > 1) and a float target of the same shape (one-hot, as
+ *   data.oneHot makes, or soft labels): right when the two argmaxes agree (Keras's
+ *   categorical accuracy).
+ * - binary: one score per sample, output (N) or (N, 1), and a 0/1 target of that shape (or (N)
+ *   against (N, 1)). Both are thresholded at 0.5: an output > 0.5 predicts 1, so pass
  *   probabilities (apply sigmoid to logits first).
  */
 import { arange } from '../creation.js';
@@ -34,13 +37,17 @@ export const DEFAULT_TOP_K = 5;
 // 1 where a == b, else 0 (exact: used on integer-valued floats).
 const equal = (a: Tensor, b: Tensor | number): Tensor => sub(1, a.sub(b).abs().step());
 
-type Task = 'classes' | 'binary';
+// classes: (N, C) scores and int32 labels; distributions: (N, C > 1) scores and float targets of
+// the same shape (one-hot or soft labels: the class is the argmax of each); binary: one score per
+// sample (N or (N, 1)) and a 0/1 target, both thresholded at 0.5.
+type Task = 'classes' | 'distributions' | 'binary';
 
 function taskOf(fn: string, output: Tensor, target: Tensor): Task {
   checkTensor(fn, 'output', output);
   checkTensor(fn, 'target', target);
   requireFloat(fn, output, 'output');
   const [o, t] = [output.shape, target.shape];
+  if (o.length === 2 && o[1]! > 1 && o.join() === t.join()) return 'distributions';
   if (o.join() === t.join() || (o.length === 2 && o[1] === 1 && t.length === 1 && t[0] === o[0])) return 'binary';
   if (o.length === 2 && t.length === 1 && o[0] === t[0]) {
     if (target.dtype !== 'int32') fail(fn, 'target', 'int32 class indices for (N, C) scores (or a target of the same shape as output)', target);
@@ -64,7 +71,12 @@ function checkLabels(fn: string, labels: Tensor, numClasses: number): void {
 
 /** The number of correct predictions in a batch, and the number of predictions. */
 export function countCorrect(fn: string, output: Tensor, target: Tensor): { correct: number; total: number } {
-  if (taskOf(fn, output, target) === 'binary') {
+  const task = taskOf(fn, output, target);
+  if (task === 'distributions') {
+    const n = output.shape[0]!;
+    return { correct: n === 0 ? 0 : equal(output.detach().argmax(1).float(), target.detach().argmax(1).float()).sum().item(), total: n };
+  }
+  if (task === 'binary') {
     const predicted = output.detach().reshape(-1).sub(0.5).step();
     const truth = target.float().reshape(-1).sub(0.5).step();
     return { correct: output.numel === 0 ? 0 : equal(predicted, truth).sum().item(), total: output.numel };
