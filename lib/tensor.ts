@@ -413,6 +413,13 @@ export function checkTensor(fn: string, arg: string, v: unknown): Tensor {
   return v;
 }
 
+/** The smallest and largest value of t (class labels, to check their range), null when empty. */
+export function valueRange(t: Tensor): [number, number] | null {
+  if (t.numel === 0) return null;
+  const f = t.dtype === 'float32' ? t : t.float();
+  return [f.min().item(), f.max().item()];
+}
+
 /** What Module.zeroGrad and Optimizer.zeroGrad do: each .grad to null, or to zeros in place. */
 export function clearGrads(fn: string, tensors: Iterable<Tensor>, setToNone: boolean): void {
   checkBool(fn, 'setToNone', setToNone);

@@ -478,8 +478,8 @@ describe('callbacks', () => {
   // Feeds a sequence of monitored values through the hooks, as fit would; returns the epoch it stopped at.
   function drive(cb: train.EarlyStopping, valLosses: number[]): number | undefined {
     let stop = false;
-    const ctx = { stopTraining: () => (stop = true) } as unknown as TrainContext;
-    cb.onTrainBegin();
+    const ctx = { stopTraining: () => (stop = true), hasValidation: true } as unknown as TrainContext;
+    cb.onTrainBegin(ctx);
     for (let i = 0; i < valLosses.length; i++) {
       cb.onEpochEnd(i + 1, logsOf(i + 1, valLosses[i]!), ctx);
       if (stop) return i + 1;
@@ -529,7 +529,10 @@ describe('callbacks', () => {
   it('EarlyStopping names what the logs have when its monitor is missing', async () => {
     const { model, opt, loss } = setup();
     const p = train.fit(model, trainData, { optimizer: opt, loss, epochs: 2, callbacks: [new train.EarlyStopping()], verbose: false });
-    await expect(p).rejects.toThrow(/monitor "valLoss" is not in the epoch logs, which have loss, accuracy \(validation values need options\.validation in fit\)/);
+    // Before the first epoch: the validation value it watches can never appear.
+    await expect(p).rejects.toThrow(/EarlyStopping: monitor "valLoss" needs options.validation in fit/);
+    const q = train.fit(model, trainData, { optimizer: opt, loss, epochs: 1, callbacks: [new train.EarlyStopping({ monitor: 'f1' })], verbose: false });
+    await expect(q).rejects.toThrow(/monitor "f1" is not in the epoch logs, which have loss, accuracy/);
   });
 
   it('ModelCheckpoint saves the best epochs through the save function', async () => {
@@ -540,9 +543,9 @@ describe('callbacks', () => {
     };
     manualSeed(1);
     const model = new nn.Linear(2, 2);
-    const ctx = { model } as unknown as TrainContext;
+    const ctx = { model, hasValidation: true } as unknown as TrainContext;
     const best = new train.ModelCheckpoint({ path: (epoch, logs) => `ckpt-${epoch}-${logs.valLoss}.tg`, save });
-    best.onTrainBegin();
+    best.onTrainBegin(ctx);
     for (const [i, v] of [1, 0.5, 0.7, 0.4].entries()) await best.onEpochEnd(i + 1, logsOf(i + 1, v), ctx);
     expect(saved.map((s) => s.path)).toEqual(['ckpt-1-1.tg', 'ckpt-2-0.5.tg', 'ckpt-4-0.4.tg']);
     expect(saved[0]!.keys).toEqual(['weight', 'bias']);

@@ -61,6 +61,11 @@ export class Xoshiro128 {
     while (x >= limit) x = this.nextUint32();
     return x % n;
   }
+
+  /** A uniform float in [0, 1) with 32 random bits. */
+  nextFloat(): number {
+    return this.nextUint32() / TWO_32;
+  }
 }
 
 function rotl(x: number, k: number): number {

@@ -7,7 +7,7 @@ import { noGrad } from '../autograd.js';
 import { arange, tensor } from '../creation.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { indexSelect } from '../ops.js';
-import { checkTensor, requireFloat, Tensor } from '../tensor.js';
+import { checkTensor, requireFloat, Tensor, valueRange } from '../tensor.js';
 import { checkBool, checkInt, checkOptions, checkRange, describe } from '../validate.js';
 import { tensorSource } from './collate.js';
 import type { Dataset } from './dataset.js';
@@ -81,11 +81,8 @@ export function oneHot(labels: Tensor, numClasses: number): Tensor {
   checkTensor('oneHot', 'labels', labels);
   if (labels.dtype !== 'int32') throw new DTypeError(`oneHot: labels must be int32 class indices, got ${describe(labels)}`);
   checkInt('oneHot', 'numClasses', numClasses, 1);
-  if (labels.numel > 0) {
-    const lo = labels.float().min().item();
-    const hi = labels.float().max().item();
-    if (lo < 0 || hi >= numClasses) throw new ArgumentError(`oneHot: labels must lie in [0, ${numClasses - 1}], got values from ${lo} to ${hi}`);
-  }
+  const [lo, hi] = valueRange(labels) ?? [0, 0];
+  if (lo < 0 || hi >= numClasses) throw new ArgumentError(`oneHot: labels must lie in [0, ${numClasses - 1}], got values from ${lo} to ${hi}`);
   // 1 where |label - class| < 0.5, i.e. label == class; computed for every class at once.
   return noGrad(() => labels.float().reshape([...labels.shape, 1]).sub(arange(0, numClasses)).abs().neg().add(0.5).step());
 }

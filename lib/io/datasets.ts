@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { IOError } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, valueRange } from '../tensor.js';
 import { checkBool, checkOptions, fail } from '../validate.js';
 import { readIdx } from './idx.js';
 
@@ -124,11 +124,8 @@ export async function fashionMnist(options?: FashionMnistOptions): Promise<Image
   if (labels.ndim !== 1 || labels.shape[0] !== n || labels.dtype !== 'int32') {
     throw new IOError(`${fn}: ${labelFile} must hold ${n} labels (one per image), got ${labels.dtype} of shape [${labels.shape.join(', ')}]`);
   }
-  if (n > 0) {
-    const asFloat = labels.float();
-    const [lo, hi] = [asFloat.min().item(), asFloat.max().item()];
-    if (lo < 0 || hi >= FASHION_MNIST_CLASSES.length) throw new IOError(`${fn}: ${labelFile} has labels from ${lo} to ${hi}; Fashion-MNIST's are 0 to 9`);
-  }
+  const [lo, hi] = valueRange(labels) ?? [0, 0];
+  if (lo < 0 || hi >= FASHION_MNIST_CLASSES.length) throw new IOError(`${fn}: ${labelFile} has labels from ${lo} to ${hi}; Fashion-MNIST's are 0 to 9`);
   // Bytes 0..255 to [0, 1], in the native core.
   const wide = raw.reshape(n, PIXELS).to('float32');
   const images = wide.div(255);

@@ -46,6 +46,13 @@ class Watch {
     return value;
   }
 
+  /** Before any epoch: a validation value to watch needs validation data (else it would fail only after an epoch). */
+  checkAvailable(fn: string, ctx: TrainContext): void {
+    if (this.monitor.startsWith('val') && !ctx.hasValidation) {
+      throw new ArgumentError(`${fn}: monitor ${JSON.stringify(this.monitor)} needs options.validation in fit (or monitor 'loss')`);
+    }
+  }
+
   /** Better than the best by more than minDelta; NaN never is. */
   improves(value: number): boolean {
     return this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta;
@@ -98,7 +105,8 @@ export class EarlyStopping implements Callback {
     return this.#watch.mode;
   }
 
-  onTrainBegin(): void {
+  onTrainBegin(ctx: TrainContext): void {
+    this.#watch.checkAvailable('EarlyStopping', ctx);
     this.#watch.best = this.#watch.worst();
     this.wait = 0;
     this.bestEpoch = undefined;
@@ -174,19 +182,22 @@ export class ModelCheckpoint implements Callback {
     return this.#watch.mode;
   }
 
-  onTrainBegin(): void {
+  onTrainBegin(ctx: TrainContext): void {
+    if (this.saveBestOnly) this.#watch.checkAvailable('ModelCheckpoint', ctx);
     this.#watch.best = this.#watch.worst();
   }
 
   async onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainContext): Promise<void> {
+    let value: number | undefined;
     if (this.saveBestOnly) {
-      const value = this.#watch.read('ModelCheckpoint', logs);
+      value = this.#watch.read('ModelCheckpoint', logs);
       if (!this.#watch.improves(value)) return;
-      this.#watch.best = value;
     }
     const path = typeof this.#path === 'function' ? this.#path(epoch, logs) : this.#path;
     if (typeof path !== 'string' || path === '') fail('ModelCheckpoint', 'options.path', 'a function returning a non-empty string', path);
     await (this.#save ?? defaultSave)(ctx.model.stateDict(), path);
+    // Only a checkpoint that was written counts as the best so far.
+    if (value !== undefined) this.#watch.best = value;
     this.lastSavedPath = path;
   }
 }

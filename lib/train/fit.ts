@@ -101,6 +101,7 @@ export async function fit(model: Module<[Tensor], Tensor>, trainLoader: Loader, 
     optimizer,
     epochs,
     history,
+    hasValidation: validation !== undefined,
     stopTraining: () => {
       stopRequested = true;
     },

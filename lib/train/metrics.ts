@@ -16,7 +16,7 @@
 import { arange } from '../creation.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { gather, sub } from '../ops.js';
-import { checkTensor, requireFloat, type Tensor } from '../tensor.js';
+import { checkTensor, requireFloat, type Tensor, valueRange } from '../tensor.js';
 import { checkInt, describe, fail } from '../validate.js';
 
 /** A metric accumulated over batches: update() per batch, compute() for the value so far, reset() between epochs. */
@@ -60,10 +60,7 @@ function taskOf(fn: string, output: Tensor, target: Tensor): Task {
 
 // Labels outside [0, C) would silently count as wrong (or break gather): refuse them.
 function checkLabels(fn: string, labels: Tensor, numClasses: number): void {
-  if (labels.numel === 0) return;
-  const asFloat = labels.float();
-  const lo = asFloat.min().item();
-  const hi = asFloat.max().item();
+  const [lo, hi] = valueRange(labels) ?? [0, 0];
   if (lo < 0 || hi >= numClasses) {
     throw new ArgumentError(`${fn}: target must hold class indices in [0, ${numClasses - 1}], got values from ${lo} to ${hi}`);
   }

@@ -11,6 +11,7 @@
  *     async ({ lr, hidden }) => ({ score: (await trainAndValidate(lr, hidden)).accuracy }),
  *   );
  */
+import { Xoshiro128 } from '../data/random.js';
 import { ArgumentError } from '../errors.js';
 import { checkInt, checkOptions, describe, fail } from '../validate.js';
 
@@ -47,16 +48,10 @@ export interface SearchResult<P> {
   results: TrialResult<P>[];
 }
 
-/** mulberry32: a small, fast, seedable generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Floats in [0, 1) from the seeded generator the DataLoader shuffles with. */
+function seededRandom(seed: number): () => number {
+  const rng = new Xoshiro128(seed);
+  return () => rng.nextFloat();
 }
 
 /** Every combination, the first parameter varying slowest (as itertools.product). */

@@ -60,6 +60,8 @@ export interface TrainContext {
   readonly epochs: number;
   /** The history so far (updated after each epoch). */
   readonly history: History;
+  /** Whether fit() was given options.validation (so 'val...' values will be in the epoch logs). */
+  readonly hasValidation: boolean;
   /** Ends training once the current epoch is complete (validation and onEpochEnd included); history.stopped becomes 'early-stopping'. */
   stopTraining(): void;
 }
