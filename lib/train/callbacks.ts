@@ -73,8 +73,26 @@ export interface EarlyStoppingOptions {
 }
 
 /** Stops training (after the current epoch) once the monitored value has stopped improving. */
-export class EarlyStopping implements Callback {
-  readonly #watch: Watch;
+// What EarlyStopping and ModelCheckpoint share: a watched value and its best so far.
+abstract class WatchingCallback {
+  protected readonly watch: Watch;
+  protected constructor(watch: Watch) {
+    this.watch = watch;
+  }
+  /** The best monitored value so far. */
+  get best(): number {
+    return this.watch.best;
+  }
+  get monitor(): string {
+    return this.watch.monitor;
+  }
+  /** 'min' or 'max', after 'auto' was resolved. */
+  get mode(): 'min' | 'max' {
+    return this.watch.mode;
+  }
+}
+
+export class EarlyStopping extends WatchingCallback implements Callback {
   readonly patience: number;
   readonly restoreBestWeights: boolean;
   /** Epochs without improvement so far. */
@@ -87,27 +105,18 @@ export class EarlyStopping implements Callback {
   constructor(options: EarlyStoppingOptions = {}) {
     const fn = 'EarlyStopping';
     const o = checkOptions<EarlyStoppingOptions>(fn, options, ['monitor', 'mode', 'patience', 'minDelta', 'restoreBestWeights']);
-    this.patience = checkInt(fn, 'options.patience', o.patience ?? 0, 0);
+    const patience = checkInt(fn, 'options.patience', o.patience ?? 0, 0);
     const minDelta = checkRange(fn, 'options.minDelta', o.minDelta ?? 0, { min: 0 });
-    this.restoreBestWeights = checkBool(fn, 'options.restoreBestWeights', o.restoreBestWeights ?? false);
-    this.#watch = new Watch(fn, o.monitor ?? 'valLoss', o.mode ?? 'auto', minDelta);
+    const restoreBestWeights = checkBool(fn, 'options.restoreBestWeights', o.restoreBestWeights ?? false);
+    super(new Watch(fn, o.monitor ?? 'valLoss', o.mode ?? 'auto', minDelta));
+    this.patience = patience;
+    this.restoreBestWeights = restoreBestWeights;
   }
 
-  /** The best monitored value so far. */
-  get best(): number {
-    return this.#watch.best;
-  }
-  get monitor(): string {
-    return this.#watch.monitor;
-  }
-  /** 'min' or 'max', after 'auto' was resolved. */
-  get mode(): 'min' | 'max' {
-    return this.#watch.mode;
-  }
 
   onTrainBegin(ctx: TrainContext): void {
-    this.#watch.checkAvailable('EarlyStopping', ctx);
-    this.#watch.best = this.#watch.worst();
+    this.watch.checkAvailable('EarlyStopping', ctx);
+    this.watch.best = this.watch.worst();
     this.wait = 0;
     this.bestEpoch = undefined;
     this.stoppedEpoch = undefined;
@@ -115,9 +124,9 @@ export class EarlyStopping implements Callback {
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainContext): void {
-    const value = this.#watch.read('EarlyStopping', logs);
-    if (this.#watch.improves(value)) {
-      this.#watch.best = value;
+    const value = this.watch.read('EarlyStopping', logs);
+    if (this.watch.improves(value)) {
+      this.watch.best = value;
       this.bestEpoch = epoch;
       this.wait = 0;
       // A copy: stateDict() shares memory with the parameters, which keep training.
@@ -149,8 +158,7 @@ export interface ModelCheckpointOptions {
 }
 
 /** Saves model.stateDict() at the end of an epoch: every epoch, or only those that improve the monitored value. */
-export class ModelCheckpoint implements Callback {
-  readonly #watch: Watch;
+export class ModelCheckpoint extends WatchingCallback implements Callback {
   readonly saveBestOnly: boolean;
   /** The path of the last save, undefined before the first. */
   lastSavedPath: string | undefined;
@@ -165,39 +173,30 @@ export class ModelCheckpoint implements Callback {
       fail(fn, 'options.path', 'a non-empty string or a function (epoch, logs) => string', o.path);
     }
     if (o.save !== undefined && typeof o.save !== 'function') fail(fn, 'options.save', 'a function (stateDict, path) => Promise<void>', o.save);
+    const saveBestOnly = checkBool(fn, 'options.saveBestOnly', o.saveBestOnly ?? true);
+    super(new Watch(fn, o.monitor ?? 'valLoss', o.mode ?? 'auto', 0));
     this.#path = o.path;
     this.#save = o.save;
-    this.saveBestOnly = checkBool(fn, 'options.saveBestOnly', o.saveBestOnly ?? true);
-    this.#watch = new Watch(fn, o.monitor ?? 'valLoss', o.mode ?? 'auto', 0);
+    this.saveBestOnly = saveBestOnly;
   }
 
-  /** The best monitored value saved so far. */
-  get best(): number {
-    return this.#watch.best;
-  }
-  get monitor(): string {
-    return this.#watch.monitor;
-  }
-  get mode(): 'min' | 'max' {
-    return this.#watch.mode;
-  }
 
   onTrainBegin(ctx: TrainContext): void {
-    if (this.saveBestOnly) this.#watch.checkAvailable('ModelCheckpoint', ctx);
-    this.#watch.best = this.#watch.worst();
+    if (this.saveBestOnly) this.watch.checkAvailable('ModelCheckpoint', ctx);
+    this.watch.best = this.watch.worst();
   }
 
   async onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainContext): Promise<void> {
     let value: number | undefined;
     if (this.saveBestOnly) {
-      value = this.#watch.read('ModelCheckpoint', logs);
-      if (!this.#watch.improves(value)) return;
+      value = this.watch.read('ModelCheckpoint', logs);
+      if (!this.watch.improves(value)) return;
     }
     const path = typeof this.#path === 'function' ? this.#path(epoch, logs) : this.#path;
     if (typeof path !== 'string' || path === '') fail('ModelCheckpoint', 'options.path', 'a function returning a non-empty string', path);
     await (this.#save ?? defaultSave)(ctx.model.stateDict(), path);
     // Only a checkpoint that was written counts as the best so far.
-    if (value !== undefined) this.#watch.best = value;
+    if (value !== undefined) this.watch.best = value;
     this.lastSavedPath = path;
   }
 }

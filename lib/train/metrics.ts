@@ -150,17 +150,17 @@ export function confusionMatrix(output: Tensor, target: Tensor, numClasses: numb
   return oneHot(target).T.matmul(oneHot(predicted)).int();
 }
 
-/** Fraction of correct predictions over every batch since the last reset(). */
-export class Accuracy implements Metric {
-  readonly name = 'accuracy';
+// Accumulates (correct, total) counts over batches; compute() is their ratio (NaN before any sample).
+abstract class CountMetric implements Metric {
+  abstract readonly name: string;
   #correct = 0;
   #total = 0;
+  protected abstract count(output: Tensor, target: Tensor): { correct: number; total: number };
   update(output: Tensor, target: Tensor): void {
-    const { correct, total } = countCorrect('Accuracy.update', output, target);
+    const { correct, total } = this.count(output, target);
     this.#correct += correct;
     this.#total += total;
   }
-  /** NaN before any sample. */
   compute(): number {
     return this.#correct / this.#total;
   }
@@ -170,27 +170,25 @@ export class Accuracy implements Metric {
   }
 }
 
+/** Fraction of correct predictions over every batch since the last reset(). */
+export class Accuracy extends CountMetric {
+  readonly name = 'accuracy';
+  protected count(output: Tensor, target: Tensor): { correct: number; total: number } {
+    return countCorrect('Accuracy.update', output, target);
+  }
+}
+
 /** Fraction of samples whose target is among the k highest scores; named 'top{k}Accuracy'. */
-export class TopKAccuracy implements Metric {
+export class TopKAccuracy extends CountMetric {
   readonly name: string;
   readonly k: number;
-  #correct = 0;
-  #total = 0;
   constructor(k: number = DEFAULT_TOP_K) {
+    super();
     this.k = checkInt('TopKAccuracy', 'k', k, 1);
     this.name = `top${k}Accuracy`;
   }
-  update(output: Tensor, target: Tensor): void {
-    const { correct, total } = countTopK('TopKAccuracy.update', output, target, this.k);
-    this.#correct += correct;
-    this.#total += total;
-  }
-  compute(): number {
-    return this.#correct / this.#total;
-  }
-  reset(): void {
-    this.#correct = 0;
-    this.#total = 0;
+  protected count(output: Tensor, target: Tensor): { correct: number; total: number } {
+    return countTopK('TopKAccuracy.update', output, target, this.k);
   }
 }
 
