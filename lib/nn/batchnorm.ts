@@ -113,3 +113,13 @@ export class BatchNorm1d extends BatchNorm {
     }
   }
 }
+
+/** Over (N, C, H, W) input: statistics per channel C, over the batch and every position. */
+export class BatchNorm2d extends BatchNorm {
+  constructor(numFeatures: number, options?: BatchNormOptions) {
+    super('BatchNorm2d', numFeatures, options);
+  }
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (N, C, H, W), got shape [${input.shape.join(', ')}]`);
+  }
+}
