@@ -63,6 +63,17 @@ export interface NativeBinding {
   argExtreme(isMax: boolean, h: Handle, dim: number | null, keepdim: boolean): Handle;
   matmul(a: Handle, b: Handle): Handle;
   linear(x: Handle, weight: Handle, bias: Handle | null, activation: number, negativeSlope: number): Handle;
+  conv2d(
+    x: Handle,
+    weight: Handle,
+    bias: Handle | null,
+    stride: [number, number],
+    padding: [number, number, number, number] /* top, bottom, left, right */,
+    dilation: [number, number],
+    groups: number,
+    activation: number,
+    negativeSlope: number,
+  ): Handle;
   requiresGrad(h: Handle): boolean;
   setRequiresGrad(h: Handle, flag: boolean): void;
   isLeaf(h: Handle): boolean;
@@ -99,6 +110,18 @@ export interface NativeBinding {
     eps: number,
   ): Handle;
   dropout(x: Handle, p: number, channelwise: boolean): Handle;
+  maxPool2d(x: Handle, kernel: [number, number], stride: [number, number], padding: [number, number], dilation: [number, number], ceilMode: boolean): Handle;
+  /** divisorOverride: 0 for none. */
+  avgPool2d(
+    x: Handle,
+    kernel: [number, number],
+    stride: [number, number],
+    padding: [number, number],
+    ceilMode: boolean,
+    countIncludePad: boolean,
+    divisorOverride: number,
+  ): Handle;
+  adaptiveAvgPool2d(x: Handle, outputSize: [number, number]): Handle;
   fill_(h: Handle, value: number): void;
   copy_(dst: Handle, src: Handle): void;
   uniform_(h: Handle, a: number, b: number): void;

@@ -96,6 +96,16 @@ export function checkRange(fn: string, arg: string, v: unknown, range: RangeOpti
   return v as number;
 }
 
+/** An integer >= min, or a pair [height, width] of them (kernel sizes, strides, paddings). */
+export function checkPair(fn: string, arg: string, v: unknown, min: number): [number, number] {
+  if (typeof v === 'number') {
+    checkInt(fn, arg, v, min);
+    return [v, v];
+  }
+  if (!Array.isArray(v) || v.length !== 2) fail(fn, arg, `an integer >= ${min} or a pair of them`, v);
+  return [checkInt(fn, `${arg}[0]`, v[0], min), checkInt(fn, `${arg}[1]`, v[1], min)];
+}
+
 export function checkBool(fn: string, arg: string, v: unknown): boolean {
   if (typeof v !== 'boolean') fail(fn, arg, 'a boolean', v);
   return v;

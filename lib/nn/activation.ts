@@ -3,6 +3,7 @@ import type { LinearOptions } from '../ops.js';
 import { leakyRelu, logSoftmax, relu, sigmoid, softmax, step, tanh } from '../ops.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, checkNumber } from '../validate.js';
+import { Conv2d } from './conv.js';
 import { Linear } from './linear.js';
 import { Module, pyFloat } from './module.js';
 
@@ -95,9 +96,9 @@ export function linearEpilogue(module: unknown): LinearOptions | null {
   }
 }
 
-/** Whether forward() of this module is Linear's own (so it can be fused with what follows). */
-export function isPlainLinear(module: unknown): module is Linear {
-  return module instanceof Linear && module.constructor === Linear && runsOwnForward(module);
+/** A Linear or Conv2d running its own forward(): an activation after it can run in the same native op. */
+export function isFusable(module: unknown): module is Linear | Conv2d {
+  return (module instanceof Linear || module instanceof Conv2d) && (module.constructor === Linear || module.constructor === Conv2d) && runsOwnForward(module);
 }
 
 // Neither forward() nor call() was replaced on the instance (a patched module must run as written).

@@ -2,11 +2,13 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, fail } from '../validate.js';
-import { isPlainLinear, LeakyReLU, linearEpilogue, LogSoftmax, ReLU, runsOwnForward, Sigmoid, Softmax, Step, Tanh } from './activation.js';
-import { BatchNorm1d } from './batchnorm.js';
+import { isFusable, LeakyReLU, linearEpilogue, LogSoftmax, ReLU, runsOwnForward, Sigmoid, Softmax, Step, Tanh } from './activation.js';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+import { Conv2d } from './conv.js';
 import { Dropout, Dropout2d } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Identity, Linear } from './linear.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
 import { Module } from './module.js';
 
 type AnyModule = Module<never[], unknown>;
@@ -36,7 +38,8 @@ function keepsNoReference(m: unknown): boolean {
   return m instanceof Module && BUILT_IN.has(m.constructor as never) && runsOwnForward(m);
 }
 const BUILT_IN = new Set<unknown>([
-  Linear, Identity, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Step, Dropout, Dropout2d, BatchNorm1d,
+  Linear, Conv2d, Identity, Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Step, Dropout, Dropout2d,
+  BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
 ]);
 
 // Modules registered under names; a position in [-length, length).
@@ -73,9 +76,9 @@ abstract class ModuleSequence<M, Args extends unknown[], Out> extends Module<Arg
  * Runs its modules in order, each on the previous one's output:
  * `new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 10))`, or from an array,
  * or from an object of named modules (JavaScript lists integer-like keys of an object first:
- * use registerModule() for names like '1' in a chosen order). A Linear followed by ReLU,
- * LeakyReLU, Sigmoid or Tanh runs as one fused native op (same results, one pass over the
- * output).
+ * use registerModule() for names like '1' in a chosen order). A Linear or Conv2d followed by
+ * ReLU, LeakyReLU, Sigmoid or Tanh runs as one fused native op (same results, one pass over
+ * the output).
  */
 export class Sequential extends ModuleSequence<Layer, [Tensor], Tensor> {
   constructor(...modules: Layer[] | [readonly Layer[]] | [Record<string, Layer>]) {
@@ -89,8 +92,8 @@ export class Sequential extends ModuleSequence<Layer, [Tensor], Tensor> {
     let producer: Layer | null = null;
     for (let i = 0; i < list.length; i++) {
       const layer = list[i]!;
-      const epilogue = isPlainLinear(layer) ? linearEpilogue(list[i + 1]) : null;
-      const next = epilogue !== null && isPlainLinear(layer) ? layer.forwardFused(x, epilogue) : layer.call(x);
+      const epilogue = isFusable(layer) ? linearEpilogue(list[i + 1]) : null;
+      const next = epilogue !== null && isFusable(layer) ? layer.forwardFused(x, epilogue) : layer.call(x);
       if (epilogue !== null) i++;
       // An intermediate result between two built-in layers is seen by nobody else (autograd
       // keeps its own reference to what backward needs): release its handle now instead of at

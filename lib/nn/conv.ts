@@ -3,7 +3,7 @@ import { zeros } from '../creation.js';
 import { ArgumentError } from '../errors.js';
 import type { LinearOptions } from '../ops.js';
 import type { Tensor } from '../tensor.js';
-import { checkBool, checkInt, checkOptions, fail } from '../validate.js';
+import { checkBool, checkInt, checkOptions, checkPair as pair } from '../validate.js';
 import { conv2d } from './functional_conv.js';
 import { calculateFanInAndFanOut, kaimingUniform, uniform } from './init.js';
 import { Module, pyBool } from './module.js';
@@ -20,12 +20,6 @@ export interface Conv2dOptions {
   /** Split the channels into this many independent groups (groups = inChannels: depthwise). */
   groups?: number;
   bias?: boolean;
-}
-
-function pair(fn: string, arg: string, v: unknown, min: number): [number, number] {
-  const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2) fail(fn, arg, 'a number or a pair [height, width]', v);
-  return [checkInt(fn, `${arg}[0]`, p[0], min), checkInt(fn, `${arg}[1]`, p[1], min)];
 }
 
 const tuple = (p: [number, number]): string => `(${p[0]}, ${p[1]})`;

@@ -11,5 +11,7 @@ export { Flatten } from './flatten.js';
 export { LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Step, Tanh } from './activation.js';
 export { ModuleList, Sequential } from './container.js';
 export { Dropout, Dropout2d } from './dropout.js';
-export { BatchNorm1d, type BatchNormOptions } from './batchnorm.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
+export { Conv2d, type Conv2dOptions } from './conv.js';
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
 export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss } from './loss.js';

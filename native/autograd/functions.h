@@ -5,7 +5,9 @@
 
 #include <vector>
 
+#include "ops/conv.h"
 #include "ops/nn.h"
+#include "ops/pool.h"
 #include "ops/ops.h"
 
 namespace tg::autograd {
@@ -61,5 +63,14 @@ Tensor NllLoss(const Tensor& input, const Tensor& target, const Tensor* weight, 
 Tensor BatchNorm(const Tensor& x, const Tensor* weight, const Tensor* bias, const Tensor* running_mean,
                  const Tensor* running_var, bool training, double momentum, double eps);
 Tensor Dropout(const Tensor& x, double p, bool channelwise, Generator& gen);
+
+// conv_grad.cc (ops/conv.h): conv2d with a fused activation, node "ConvolutionBackward0".
+Tensor Conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias, const Conv2dParams& p);
+
+// pool_grad.cc (ops/pool.h). Nodes "MaxPool2DWithIndicesBackward0", "AvgPool2DBackward0",
+// "AdaptiveAvgPool2DBackward0" ("MeanBackward1" for a 1x1 output, as torch).
+Tensor MaxPool2d(const Tensor& x, const Pool2dParams& p);
+Tensor AvgPool2d(const Tensor& x, const Pool2dParams& p, bool count_include_pad, int64_t divisor_override);
+Tensor AdaptiveAvgPool2d(const Tensor& x, int64_t output_h, int64_t output_w);
 
 }  // namespace tg::autograd

@@ -14,6 +14,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterAutogradExports(env, exports);
   RegisterNnExports(env, exports);
   RegisterNormExports(env, exports);
+  RegisterPoolExports(env, exports);
+  RegisterConvExports(env, exports);
   RegisterInplaceExports(env, exports);
   RegisterOptimExports(env, exports);
   RegisterAsyncExports(env, exports);

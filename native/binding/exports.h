@@ -10,6 +10,8 @@ void RegisterRuntimeExports(Napi::Env env, Napi::Object exports);
 void RegisterAutogradExports(Napi::Env env, Napi::Object exports);
 void RegisterNnExports(Napi::Env env, Napi::Object exports);
 void RegisterNormExports(Napi::Env env, Napi::Object exports);
+void RegisterPoolExports(Napi::Env env, Napi::Object exports);
+void RegisterConvExports(Napi::Env env, Napi::Object exports);
 void RegisterInplaceExports(Napi::Env env, Napi::Object exports);
 void RegisterOptimExports(Napi::Env env, Napi::Object exports);
 void RegisterAsyncExports(Napi::Env env, Napi::Object exports);
