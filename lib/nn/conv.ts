@@ -5,7 +5,7 @@ import type { LinearOptions } from '../ops.js';
 import type { Tensor } from '../tensor.js';
 import { checkBool, checkInt, checkOptions, checkPair as pair } from '../validate.js';
 import { conv2d } from './functional_conv.js';
-import { calculateFanInAndFanOut, kaimingUniform, uniform } from './init.js';
+import { defaultLayerInit } from './init.js';
 import { Module, pyBool } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -61,12 +61,7 @@ export class Conv2d extends Module {
 
   /** PyTorch's default: kaiming_uniform with a = √5 for the weight, U(±1/√fanIn) for the bias. */
   resetParameters(): void {
-    kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform(this.bias, -bound, bound);
-    }
+    defaultLayerInit(this.weight, this.bias);
   }
 
   forward(input: Tensor): Tensor {

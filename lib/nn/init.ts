@@ -117,6 +117,19 @@ export function kaimingNormal(t: Tensor, options?: KaimingOptions): Tensor {
   return std === 0 ? t : noGrad(() => t.normal_(0, std));
 }
 
+/**
+ * PyTorch's default for Linear and Conv layers: weight from kaimingUniform with a = √5 (that is
+ * U(±1/√fanIn)), bias from U(±1/√fanIn).
+ */
+export function defaultLayerInit(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const [fanIn] = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform(bias, -bound, bound);
+  }
+}
+
 // 0 for an empty tensor (nothing to fill; PyTorch warns and returns it).
 function kaimingStd(fn: string, t: Tensor, options: KaimingOptions | undefined): number {
   target(fn, t);

@@ -3,7 +3,7 @@ import { zeros } from '../creation.js';
 import { linear, type LinearOptions } from '../ops.js';
 import type { Tensor } from '../tensor.js';
 import { checkBool, checkInt, checkOptions } from '../validate.js';
-import { calculateFanInAndFanOut, kaimingUniform, uniform } from './init.js';
+import { defaultLayerInit } from './init.js';
 import { Module, pyBool } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -37,12 +37,7 @@ export class Linear extends Module {
    * for b. Seeded by manualSeed.
    */
   resetParameters(): void {
-    kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform(this.bias, -bound, bound);
-    }
+    defaultLayerInit(this.weight, this.bias);
   }
 
   forward(input: Tensor): Tensor {
