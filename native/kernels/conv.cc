@@ -42,10 +42,41 @@ double DerivativeFromOutput(Activation act, double y, double slope) {
   }
 }
 
+// Im2Col for unit stride and dilation along W: each channel is first copied into a plane
+// padded on every side (zeros), so every output row is one branch-free copy of W_out floats,
+// done in 4-float pieces: a row's last piece may spill up to 3 floats past it, which the next
+// row overwrites (rows are written in order; the caller's cols has kIm2ColSlack floats spare),
+// and reads up to 3 floats past the padded plane's row (the plane has as many spare).
+// The per-row memcpy / fill calls this replaces measured about half of Im2Col's time.
+void Im2ColUnitW(const Conv2dGeometry& g, const float* x, int64_t channels, float* cols) {
+  const int64_t ho = g.OutH(), wo = g.OutW();
+  const int64_t hp = g.h + g.pad_top + g.pad_bottom, wp = g.w + g.pad_left + g.pad_right;
+  std::vector<float> padded(static_cast<size_t>(hp * wp + kIm2ColSlack), 0.0f);
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* plane = x + c * g.h * g.w;
+    for (int64_t r = 0; r < g.h; ++r) {
+      std::memcpy(&padded[(r + g.pad_top) * wp + g.pad_left], plane + r * g.w, static_cast<size_t>(g.w) * sizeof(float));
+    }
+    for (int64_t i = 0; i < g.kh; ++i) {
+      for (int64_t j = 0; j < g.kw; ++j) {
+        float* out = cols + ((c * g.kh + i) * g.kw + j) * ho * wo;
+        for (int64_t oh = 0; oh < ho; ++oh, out += wo) {
+          const float* in = &padded[(oh * g.stride_h + i * g.dil_h) * wp + j];
+          for (int64_t q = 0; q < wo; q += 4) std::memcpy(out + q, in + q, 4 * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // x (channels, H, W) -> cols (channels·kH·kW, H_out·W_out)
 void Im2Col(const Conv2dGeometry& g, const float* x, int64_t channels, float* cols) {
+  if (g.stride_w == 1 && g.dil_w == 1) {
+    Im2ColUnitW(g, x, channels, cols);
+    return;
+  }
   const int64_t ho = g.OutH(), wo = g.OutW();
   for (int64_t c = 0; c < channels; ++c) {
     const float* plane = x + c * g.h * g.w;

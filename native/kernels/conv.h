@@ -30,6 +30,9 @@ struct Conv2dGeometry {
   }
 };
 
+// Floats Im2Col may write past channels·kH·kW·H_out·W_out: allocate cols with this many more.
+constexpr int64_t kIm2ColSlack = 4;
+
 // x (channels, H, W) -> cols (channels·kH·kW, H_out·W_out); row (c, i, j) holds the input
 // pixel each output position sees through kernel tap (i, j) of channel c, 0 in the padding.
 void Im2Col(const Conv2dGeometry& g, const float* x, int64_t channels, float* cols);

@@ -109,7 +109,7 @@ Tensor Conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor* bias, const 
   const float* pw = w.data<float>();
   float* py = y.data<float>();
   ForImageRuns(g.n, TaskCount(g.n), [&](int64_t, int64_t first, int64_t last) {
-    std::vector<float> cols(pointwise ? 0 : static_cast<size_t>(k * hw));
+    std::vector<float> cols(pointwise ? 0 : static_cast<size_t>(k * hw + kIm2ColSlack));
     for (int64_t n = first; n < last; ++n) {
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         const float* xg = px + (n * g.c_in + grp * cg) * g.h * g.w;
@@ -193,7 +193,7 @@ Conv2dGrads Conv2dBackward(const Tensor& x_in, const Tensor& w_in, const Tensor&
   float* pdx = need_x ? grads.x.data<float>() : nullptr;
   ForImageRuns(g.n, tasks, [&](int64_t t, int64_t first, int64_t last) {
     float* dw = t == 0 ? (need_weight ? grads.weight.data<float>() : nullptr) : partial.data() + (t - 1) * wsize;
-    std::vector<float> cols(pointwise || !need_weight ? 0 : static_cast<size_t>(k * hw));
+    std::vector<float> cols(pointwise || !need_weight ? 0 : static_cast<size_t>(k * hw + kIm2ColSlack));
     std::vector<float> dcols(pointwise || !need_x ? 0 : static_cast<size_t>(k * hw));
     for (int64_t n = first; n < last; ++n) {
       for (int64_t grp = 0; grp < g.groups; ++grp) {
