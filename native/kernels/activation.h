@@ -4,6 +4,7 @@
 // or a column block of row-major matrices for act_backward_colsum.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace tg {
@@ -59,5 +60,33 @@ extern const ActivationKernels kActivationRef;
 extern const ActivationKernels kActivationAvx2;
 extern const ActivationKernels kActivationAvx512;
 #endif
+
+// The activations in scalar form, for the portable kernels (float) and the references (double),
+// and act'(z) recovered from y = act(z), as the fused backward passes use it (leaky relu with a
+// slope >= 0). Call them only from code compiled for the base ISA, outside every ISA region
+// (isa_target.h): an inline template instantiated inside one could carry its instructions.
+template <typename T>
+inline T ApplyActivation(T x, Activation act, T negative_slope) {
+  switch (act) {
+    case Activation::kIdentity: return x;
+    case Activation::kRelu: return x < T(0) ? T(0) : x;  // keeps NaN, as torch.relu
+    case Activation::kLeakyRelu: return x < T(0) ? x * negative_slope : x;
+    case Activation::kSigmoid: return T(1) / (T(1) + std::exp(-x));
+    case Activation::kTanh: return std::tanh(x);
+  }
+  return x;
+}
+
+template <typename T>
+inline T ActivationDerivativeFromOutput(Activation act, T y, T negative_slope) {
+  switch (act) {
+    case Activation::kIdentity: return T(1);
+    case Activation::kRelu: return y <= T(0) ? T(0) : T(1);
+    case Activation::kLeakyRelu: return y > T(0) ? T(1) : negative_slope;
+    case Activation::kSigmoid: return y * (T(1) - y);
+    case Activation::kTanh: return T(1) - y * y;
+  }
+  return T(1);
+}
 
 }  // namespace tg

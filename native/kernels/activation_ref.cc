@@ -1,9 +1,8 @@
 // Portable scalar activation kernels: the reference every SIMD table is tested against, and the
 // table used where no SIMD ISA is available. The contracts are in activation.h; the forward is
-// ApplyActivation, the scalar code of the portable GEMM epilogue, so there too a fused linear
-// and a standalone activation agree bit for bit.
+// ApplyActivation (also there), the scalar code of the portable GEMM epilogue, so there too a
+// fused linear and a standalone activation agree bit for bit.
 #include "kernels/activation.h"
-#include "kernels/gemm/microkernel.h"  // ApplyActivation
 
 namespace tg {
 namespace {

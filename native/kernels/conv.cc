@@ -21,26 +21,7 @@ void ValidRange(int64_t out_size, int64_t size, int64_t stride, int64_t offset, 
   *last = hi;
 }
 
-double Act(Activation act, double z, double slope) {
-  switch (act) {
-    case Activation::kRelu: return z < 0 ? 0.0 : z;
-    case Activation::kLeakyRelu: return z < 0 ? slope * z : z;
-    case Activation::kSigmoid: return 1.0 / (1.0 + std::exp(-z));
-    case Activation::kTanh: return std::tanh(z);
-    default: return z;
-  }
-}
 
-// act'(z) recovered from y = act(z), as the fused kernels do (leaky relu with slope >= 0).
-double DerivativeFromOutput(Activation act, double y, double slope) {
-  switch (act) {
-    case Activation::kRelu: return y <= 0 ? 0.0 : 1.0;
-    case Activation::kLeakyRelu: return y > 0 ? 1.0 : slope;
-    case Activation::kSigmoid: return y * (1.0 - y);
-    case Activation::kTanh: return 1.0 - y * y;
-    default: return 1.0;
-  }
-}
 
 // Im2Col for unit stride and dilation along W: each channel is first copied into a plane
 // padded on every side (zeros), so every output row is one branch-free copy of W_out floats,
@@ -153,7 +134,7 @@ void Conv2dForwardReference(const Conv2dGeometry& g, const float* x, const float
               }
             }
           }
-          y[((n * g.c_out + co) * ho + oh) * wo + ow] = static_cast<float>(Act(act, s, slope));
+          y[((n * g.c_out + co) * ho + oh) * wo + ow] = static_cast<float>(ApplyActivation<double>(s, act, slope));
         }
       }
     }
@@ -167,7 +148,7 @@ void Conv2dBackwardReference(const Conv2dGeometry& g, const float* x, const floa
   const int64_t out_count = g.n * g.c_out * ho * wo;
   std::vector<double> dz(static_cast<size_t>(out_count));
   for (int64_t e = 0; e < out_count; ++e) {
-    dz[e] = dy[e] * (act == Activation::kIdentity ? 1.0 : DerivativeFromOutput(act, y[e], slope));
+    dz[e] = dy[e] * (act == Activation::kIdentity ? 1.0 : ActivationDerivativeFromOutput<double>(act, y[e], slope));
   }
   std::vector<double> gx(static_cast<size_t>(g.n * g.c_in * g.h * g.w), 0.0);
   std::vector<double> gw(static_cast<size_t>(g.c_out * cg * g.kh * g.kw), 0.0);

@@ -39,16 +39,6 @@ Flat Flatten(const Tensor& x, const Tensor& weight, const Tensor& y, const Tenso
   return f;
 }
 
-// act'(z) recovered from y = act(z) (leaky relu with slope >= 0), as the kernels do.
-double DerivativeFromOutput(Activation act, double y, double slope) {
-  switch (act) {
-    case Activation::kRelu: return y <= 0 ? 0.0 : 1.0;
-    case Activation::kLeakyRelu: return y > 0 ? 1.0 : slope;
-    case Activation::kSigmoid: return y * (1.0 - y);
-    case Activation::kTanh: return 1.0 - y * y;
-    default: return 1.0;
-  }
-}
 
 }  // namespace
 
@@ -100,7 +90,7 @@ LinearGrads LinearBackwardReference(const Tensor& x, const Tensor& weight, const
   const float* pw = w.data<float>();
   std::vector<double> dz(static_cast<size_t>(f.rows * f.out));
   for (int64_t i = 0; i < f.rows * f.out; ++i) {
-    const double d = act == Activation::kIdentity ? 1.0 : DerivativeFromOutput(act, f.y.data<float>()[i], negative_slope);
+    const double d = act == Activation::kIdentity ? 1.0 : ActivationDerivativeFromOutput<double>(act, f.y.data<float>()[i], negative_slope);
     dz[i] = pg[i] * d;
   }
   LinearGrads grads{Tensor::Empty({f.rows, f.in}), Tensor::Empty({f.out, f.in}), Tensor::Empty({f.out})};

@@ -84,18 +84,4 @@ extern const GemmKernels kGemmKernelsAvx2;
 extern const GemmKernels kGemmKernelsAvx512;
 #endif
 
-// The activations, in scalar form, for the portable kernel (float) and the reference (double).
-// Outside every ISA region (isa_target.h): only code compiled for the base ISA calls it.
-template <typename T>
-inline T ApplyActivation(T x, Activation act, T negative_slope) {
-  switch (act) {
-    case Activation::kIdentity: return x;
-    case Activation::kRelu: return x < T(0) ? T(0) : x;  // keeps NaN, as torch.relu
-    case Activation::kLeakyRelu: return x < T(0) ? x * negative_slope : x;
-    case Activation::kSigmoid: return T(1) / (T(1) + std::exp(-x));
-    case Activation::kTanh: return std::tanh(x);
-  }
-  return x;
-}
-
 }  // namespace tg
