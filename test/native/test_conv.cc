@@ -20,6 +20,8 @@ using namespace tg;
 
 namespace {
 
+using tg_testing::ErrorOf;
+
 std::vector<float> Uniform(size_t n, float lo, float hi, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(lo, hi);
@@ -55,16 +57,6 @@ void ExpectNear(const std::string& what, const Tensor& got, const Tensor& want, 
 bool SameBits(const Tensor& a, const Tensor& b) {
   const std::vector<float> x = ToVector(a), y = ToVector(b);
   return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
-}
-
-template <class Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 struct Config {

@@ -23,6 +23,11 @@ using namespace tg;
 
 namespace {
 
+using tg_testing::Contains;
+using tg_testing::ErrorOf;
+using tg_testing::SameBits;
+using tg_testing::ExpectNear;
+
 std::vector<float> Uniform(size_t n, float lo, float hi, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(lo, hi);
@@ -36,37 +41,6 @@ Tensor FromVector(const std::vector<float>& v, const Shape& shape) { return From
 std::vector<float> ToVector(const Tensor& t) {
   const Tensor c = Contiguous(t);
   return std::vector<float>(c.data<float>(), c.data<float>() + c.numel());
-}
-
-void ExpectNear(const std::string& what, const std::vector<float>& got, const std::vector<float>& want, double rtol,
-                double atol) {
-  EXPECT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size() && i < want.size(); ++i) {
-    if (!tg_testing::Close(got[i], want[i], rtol, atol)) {
-      std::ostringstream msg;
-      msg.precision(9);
-      msg << what << " [" << i << "]: " << got[i] << " vs " << want[i];
-      tg_testing::Report(__FILE__, __LINE__, msg.str());
-      return;  // the first mismatch only
-    }
-  }
-}
-
-bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-// The message of the tg::Error that fn throws ("" when it throws none).
-template <class Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // One batch-norm problem on raw buffers: x (N, C, S) away from zero mean, weight, bias, running

@@ -22,6 +22,11 @@ using namespace tg;
 
 namespace {
 
+using tg_testing::Contains;
+using tg_testing::ErrorOf;
+using tg_testing::SameBits;
+using tg_testing::ExpectNear;
+
 // Uniform values, or small integers when `ties` (so windows hold equal maxima).
 std::vector<float> Values(size_t n, uint32_t seed, bool ties = false) {
   std::mt19937 rng(seed);
@@ -44,37 +49,6 @@ std::vector<T> ToVector(const Tensor& t) {
   const Tensor c = Contiguous(t);
   return std::vector<T>(c.data<T>(), c.data<T>() + c.numel());
 }
-
-void ExpectNear(const std::string& what, const std::vector<float>& got, const std::vector<float>& want, double rtol = 1e-6,
-                double atol = 1e-6) {
-  EXPECT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size() && i < want.size(); ++i) {
-    if (!tg_testing::Close(got[i], want[i], rtol, atol)) {
-      std::ostringstream msg;
-      msg.precision(9);
-      msg << what << " [" << i << "]: " << got[i] << " vs " << want[i];
-      tg_testing::Report(__FILE__, __LINE__, msg.str());
-      return;  // the first mismatch only
-    }
-  }
-}
-
-template <class T>
-bool SameBits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
-}
-
-template <class Fn>
-std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 Pool2dParams Params(int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph = 0, int64_t pw = 0, int64_t dh = 1,
                     int64_t dw = 1, bool ceil_mode = false) {

@@ -6,10 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "runtime/status.h"  // tg::Error, for ErrorOf
 
 namespace tg_testing {
 
@@ -42,6 +45,52 @@ inline bool Close(double a, double b, double rtol, double atol) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
   if (std::isinf(a) || std::isinf(b)) return a == b;
   return std::fabs(a - b) <= atol + rtol * std::fabs(b);
+}
+
+// got[i] ~ want[i] for every i, reporting the first mismatch only (and a size mismatch) at the
+// caller's line.
+template <class T>
+inline void ExpectNear(const std::string& what, const std::vector<float>& got, const std::vector<T>& want,
+                       double rtol = 1e-6, double atol = 1e-6, const char* file = __builtin_FILE(),
+                       int line = __builtin_LINE()) {
+  if (got.size() != want.size()) {
+    Report(file, line, what + ": sizes differ");
+    return;
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (!Close(got[i], want[i], rtol, atol)) {
+      std::ostringstream msg;
+      msg.precision(9);
+      msg << what << " [" << i << "]: " << got[i] << " vs " << want[i];
+      Report(file, line, msg.str());
+      return;
+    }
+  }
+}
+
+// The same for float expectations, which may be written as {1, 2, 3}.
+inline void ExpectNear(const std::string& what, const std::vector<float>& got, const std::vector<float>& want,
+                       double rtol = 1e-6, double atol = 1e-6, const char* file = __builtin_FILE(),
+                       int line = __builtin_LINE()) {
+  ExpectNear<float>(what, got, want, rtol, atol, file, line);
+}
+
+template <class T>
+inline bool SameBits(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+inline bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// The message of the tg::Error that fn throws ("" when it throws none).
+template <class Fn>
+inline std::string ErrorOf(Fn fn) {
+  try {
+    fn();
+  } catch (const tg::Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 inline int RunAll() {
