@@ -7,17 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
+import { median, option } from '../scripts/cli-args.mjs';
 
 const { nn, optim } = tg;
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const STEPS = option('steps', 60);
-const ROUNDS = option('rounds', 3);
+const STEPS = Number(option('steps', 60));
+const ROUNDS = Number(option('rounds', 3));
 const BATCH = 64;
-const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 
 function lenet() {
   return new nn.Sequential(

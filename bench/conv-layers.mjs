@@ -4,6 +4,7 @@
 //   Run: node bench/conv-layers.mjs [--reps 20]   (after npm run build)
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
+import { median } from '../scripts/cli-args.mjs';
 
 const args = process.argv.slice(2);
 const REPS = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 20;
@@ -11,7 +12,6 @@ const LAYERS = [
   { name: 'conv 1→16 5x5 pad 2 on 28x28', x: [64, 1, 28, 28], w: [16, 1, 5, 5] },
   { name: 'conv 16→32 5x5 pad 2 on 14x14', x: [64, 16, 14, 14], w: [32, 16, 5, 5] },
 ];
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const time = (fn) => {
   for (let i = 0; i < 3; ++i) fn();
   const ts = [];

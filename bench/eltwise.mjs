@@ -5,6 +5,7 @@
 // reported.   Run: npm run bench   (or: node bench/eltwise.mjs [--n 1000000] [--rounds 30])
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
+import { median } from '../scripts/cli-args.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,7 +35,6 @@ const cases = [
   ['max', () => a.max(), () => { let m = -Infinity; for (let i = 0; i < N; i++) if (ja[i] > m) m = ja[i]; out[0] = m; }],
 ];
 
-const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 function time(fn) {
   const t0 = performance.now();
   fn();

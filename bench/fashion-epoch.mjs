@@ -8,13 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
+import { option } from '../scripts/cli-args.mjs';
 
 const { nn, optim, data, train, datasets } = tg;
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const ROOT = option('root', '/usr/share/datasets/fashion-mnist');
 const EPOCHS = Number(option('epochs', 1));
 const BATCH = 64;

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as tg from '../dist/index.js';
+import { median } from '../scripts/cli-args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -32,7 +33,6 @@ function nativeTable() {
   return out;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 function gflops(n, fn, rounds) {
   fn();
   const times = [];

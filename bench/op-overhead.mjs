@@ -5,10 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
+import { median } from '../scripts/cli-args.mjs';
 
 const N = 1_000_000;
 const ROUNDS = 5;
-const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 
 function measure(label, fn) {
   fn(); // warm-up round

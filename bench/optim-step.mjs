@@ -6,15 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
+import { median, option } from '../scripts/cli-args.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const STEPS = option('steps', 2000);
-const ROUNDS = option('rounds', 5);
-const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+const STEPS = Number(option('steps', 2000));
+const ROUNDS = Number(option('rounds', 5));
 
 // name -> [tensorgrad constructor, PyTorch expression]
 const OPTIMIZERS = {

@@ -6,13 +6,9 @@
 //   Needs: apt-get install dataset-fashion-mnist (or --root DIR), for Fashion-MNIST.
 //   Run: npm run example:cnn   (node examples/fashion-mnist-cnn.mjs [--epochs 10] [--dataset fashion|mnist])
 import * as tg from '../dist/index.js';
+import { option } from '../scripts/cli-args.mjs';
 
 const { nn, optim, data, train, datasets } = tg;
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const EPOCHS = Number(option('epochs', 10));
 const DATASET = option('dataset', 'fashion');
 

@@ -4,13 +4,9 @@
 //   Needs: apt-get install dataset-fashion-mnist (or --root DIR holding the four IDX files).
 //   Run: npm run example:fashion   (node examples/fashion-mnist-mlp.mjs [--epochs 15] [--root DIR])
 import * as tg from '../dist/index.js';
+import { option } from '../scripts/cli-args.mjs';
 
 const { nn, optim, data, train, datasets } = tg;
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const EPOCHS = Number(option('epochs', 15));
 const root = option('root', undefined);
 

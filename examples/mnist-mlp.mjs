@@ -3,13 +3,9 @@
 // test accuracy at the end, and the learning curves written as an SVG.
 //   Run: npm run demo        (node examples/mnist-mlp.mjs [--epochs 12] [--out mnist-mlp.svg])
 import * as tg from '../dist/index.js';
+import { option } from '../scripts/cli-args.mjs';
 
 const { nn, optim, data, train, datasets } = tg;
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const EPOCHS = Number(option('epochs', 12));
 const SVG = option('out', 'mnist-mlp.svg');
 
