@@ -261,6 +261,7 @@ TG_TEST(BitwiseIdenticalForAnyThreadCount) {
       {Trans::kT, Trans::kT, 131, 291, 77},
       {Trans::kN, Trans::kN, 1000, 7, 700},  // narrow C: inner products, split by rows
       {Trans::kN, Trans::kT, 517, 12, 300},
+      {Trans::kN, Trans::kT, 3, 512, 784},   // Linear at batch 3: narrow kernel, Bᵀ in place
   };
   std::mt19937 rng(7);
   for (Isa isa : SupportedIsas()) {

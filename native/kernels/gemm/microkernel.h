@@ -70,8 +70,8 @@ struct GemmKernels {
   GemmPackFn pack_a;  // lanes = rows of op(A), W = MR
   GemmPackFn pack_b;  // lanes = columns of op(B), W = NR
   GemmMicroKernel micro;
-  // Narrow C: used for n <= dot_blocking.max_n when op(A) = A (kN); null where the ISA has
-  // none.
+  // Narrow C: used when op(A) = A (kN) for n <= dot_blocking.max_n, and for
+  // m <= dot_blocking.short_rows when B is stored transposed (kT); null where the ISA has none.
   GemmDotBlocking dot_blocking;
   int dot_lanes;          // L
   GemmPackFn pack_b_dot;  // W = L

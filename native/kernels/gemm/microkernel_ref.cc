@@ -63,6 +63,6 @@ TG_REF_VECTORISE_ROWS void MicroKernel(int64_t kc, const float* a, const float* 
 }  // namespace
 
 const GemmKernels kGemmKernelsRef = {kGemmBlockingRef, &Pack<kMr>, &Pack<kNr>, &MicroKernel,
-                                     {0, 0, 0},  0,           nullptr, nullptr};
+                                     {0, 0, 0, 0}, 0,         nullptr, nullptr};
 
 }  // namespace tg
