@@ -102,7 +102,10 @@ function targets(sections) {
         return runs.reduce((sum, x) => sum + x.accuracy * x.g.ok.length, 0) / runs.reduce((n, x) => n + x.g.ok.length, 0);
       };
       const gap = 100 * Math.abs(acc('tensorgrad') - acc('PyTorch'));
-      check(gap <= 0.5, `${what}: test accuracy within 0.5 points of PyTorch's: ${(100 * acc('tensorgrad')).toFixed(2)}% against ${(100 * acc('PyTorch')).toFixed(2)}% (means over every run)`);
+      const full = s.stats.filter((x) => ['tensorgrad', 'PyTorch'].includes(x.g.library) && x.best).every((x) => x.full);
+      const accuracyText = `${what}: test accuracy within 0.5 points of PyTorch's: ${(100 * acc('tensorgrad')).toFixed(2)}% against ${(100 * acc('PyTorch')).toFixed(2)}%`;
+      if (full) check(gap <= 0.5, `${accuracyText} (means over every run)`);
+      else lines.push(`- not checked (a run trained on a sample, not a full epoch): ${accuracyText}`);
     }
     for (const [lib, want] of [['tfjs-wasm', 50], ['tfjs-cpu', 100], ['ConvNetJS', 100], ['brain.js', 100]]) {
       const peer = best(lib);
@@ -140,7 +143,7 @@ Every run is its own process; the libraries alternate within each round, the ord
 between rounds, so a drift in the machine's speed hits all alike. Same settings everywhere:
 batch 64, SGD with momentum 0.9, learning rate 0.01, softmax cross-entropy, images scaled to
 [0, 1], each library's default initialisation. tensorgrad and PyTorch train a full epoch on 1
-and 2 threads every round (a different seed per round); the JavaScript libraries are 10 to
+and 2 threads every round (a different seed for every run); the JavaScript libraries are 10 to
 1000 times slower and run once, single-threaded, training for ${budgetS} s on the start of a
 shuffled epoch (rates marked * are measured on that sample; their epoch times are
 extrapolations, and their accuracies are after the sample, not after an epoch). "tensorgrad is

@@ -1,0 +1,171 @@
+// `npm run bench`'s harness: the order of runs, the shared driver helpers, the report's ratios
+// and targets, and every driver honouring the contract of bench/drivers/protocol.mjs on a tiny
+// dataset (so a broken driver fails here, not ten minutes into a benchmark).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('../', import.meta.url).pathname;
+// The harness is plain JavaScript (.mjs, run by node directly): loaded untyped.
+const load = (path: string) => import(new URL(path, import.meta.url).href);
+
+describe('planRuns', () => {
+  it('alternates the libraries, rotating the order each round, slow ones in the first round only', async () => {
+    const { planRuns } = await load('../bench/harness/plan.mjs');
+    const drivers = [
+      { name: 'fast', fast: true, threads: [1, 2] },
+      { name: 'slow', threads: [1] },
+      { name: 'other', fast: true, threads: [1] },
+    ];
+    const order = planRuns('mlp-train', drivers, 3).map((r: { driver: { name: string }; threads: number; round: number }) => `${r.round}:${r.driver.name}${r.threads}`);
+    expect(order).toEqual(['0:fast1', '0:fast2', '0:slow1', '0:other1', '1:fast2', '1:other1', '1:fast1', '2:other1', '2:fast1', '2:fast2']);
+  });
+});
+
+describe('driver helpers (protocol.mjs)', () => {
+  it('permutation is a seeded permutation', async () => {
+    const { permutation } = await load('../bench/drivers/protocol.mjs');
+    const p = Array.from(permutation(1000, 3) as Int32Array);
+    expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(Array.from(permutation(1000, 3) as Int32Array)).toEqual(p);
+    expect(Array.from(permutation(1000, 4) as Int32Array)).not.toEqual(p);
+  });
+
+  it('trainEpoch covers the epoch in batches, or stops at the budget and says it trained on a sample', async () => {
+    const { trainEpoch, PIXELS } = await load('../bench/drivers/protocol.mjs');
+    const n = 10;
+    const set = { nTrain: n, trainX: Float32Array.from({ length: n * PIXELS }, (_, i) => Math.floor(i / PIXELS)), trainY: Int32Array.from({ length: n }, (_, i) => i) };
+    const seen: number[] = [];
+    const full = await trainEpoch(set, (x: Float32Array, y: Int32Array, count: number) => {
+      expect(x.length).toBe(count * PIXELS);
+      for (let r = 0; r < count; r++) {
+        expect(x[r * PIXELS]).toBe(y[r]); // rows travel with their labels
+        seen.push(y[r]!);
+      }
+    }, { batch: 4, seed: 1, budgetS: 60 });
+    expect(full).toMatchObject({ trainedSamples: n, epochSamples: n, fullEpoch: true });
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    const sample = await trainEpoch(set, () => new Promise((r) => setTimeout(r, 30)), { batch: 4, seed: 1, budgetS: 0.01 });
+    expect(sample).toMatchObject({ trainedSamples: 4, fullEpoch: false });
+  });
+
+  it('testAccuracy and argmaxRows count the right answers', async () => {
+    const { testAccuracy, argmaxRows } = await load('../bench/drivers/protocol.mjs');
+    expect(Array.from(argmaxRows(Float32Array.from([0, 2, 1, 5, 4, 3]), 2, 3) as Int32Array)).toEqual([1, 0]);
+    const set = { nTest: 5, testX: new Float32Array(5 * 784), testY: Int32Array.from([0, 1, 2, 3, 4]) };
+    const result = await testAccuracy(set, (_x: Float32Array, count: number) => Int32Array.from({ length: count }, () => 2), { batch: 2, budgetS: 60 });
+    expect(result).toEqual({ testAccuracy: 0.2, testSamples: 5 });
+  });
+});
+
+describe('renderReport', () => {
+  const train = (library: string, threads: number, samplesPerS: number, testAccuracy: number, extra = {}) => ({
+    library, workload: 'mlp-train', threads, round: 0, fast: library === 'tensorgrad' || library === 'PyTorch',
+    trainedSamples: 60000, epochSamples: 60000, fullEpoch: true, samplesPerS, testAccuracy, testSamples: 10000, peakRssMB: 300, ...extra,
+  });
+  const results = [
+    train('tensorgrad', 1, 40000, 0.823),
+    train('tensorgrad', 2, 80000, 0.822),
+    train('PyTorch', 1, 40000, 0.826),
+    train('PyTorch', 2, 10000, 0.825),
+    train('tfjs-wasm', 1, 1000, 0.7, { trainedSamples: 6400, fullEpoch: false, testSamples: 2000 }),
+    train('brain.js', 1, 100, 0.3, { trainedSamples: 640, fullEpoch: false }),
+    { library: 'ConvNetJS', workload: 'mlp-train', threads: 1, round: 0, fast: false, failed: 'exit 1: boom' },
+  ];
+
+  it('gives each library its ratio to tensorgrad, marks extrapolations and checks the targets', async () => {
+    const { renderReport } = await load('../bench/harness/report.mjs');
+    const { markdown } = renderReport({ results, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15 });
+    expect(markdown).toContain('| PyTorch 1t | 40,000 | 2.00x | 1.5 s | full (60,000) | 82.60% | 300 MB |  |');
+    expect(markdown).toContain('| tfjs-wasm | 1,000 * | 80x | ≈ 60 s (extrapolated) | sample: 6,400 of 60,000 | 70.00% (2,000 test images) |');
+    expect(markdown).toContain('| ConvNetJS | - | - | - | - | - | - | exit 1: boom |');
+    expect(markdown).toContain('- met: MLP training: tensorgrad ≥ 1.5x PyTorch\'s best thread count: 2.00x');
+    expect(markdown).toContain('- met: MLP training: test accuracy within 0.5 points of PyTorch\'s: 82.25% against 82.55%');
+    expect(markdown).toContain('- met: MLP training: ≥ 50x tfjs-wasm: 80x');
+    expect(markdown).toContain('- met: MLP training: ≥ 100x brain.js: 800x');
+  });
+
+  it('says when a target is missed', async () => {
+    const { renderReport } = await load('../bench/harness/report.mjs');
+    const slower = results.map((r) => (r.library === 'PyTorch' && r.threads === 1 ? { ...r, samplesPerS: 70000, testAccuracy: 0.84 } : r));
+    const { markdown } = renderReport({ results: slower, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15 });
+    expect(markdown).toContain('- NOT met: MLP training: tensorgrad ≥ 1.5x PyTorch\'s best thread count: 1.14x');
+    expect(markdown).toContain('- NOT met: MLP training: test accuracy within 0.5 points');
+  });
+});
+
+// Every JavaScript driver (and PyTorch's, where it is installed) on 96 training and 32 test
+// images: it must print a RESULT line with the contract's fields.
+describe('drivers honour the contract', () => {
+  let dataDir = '';
+  const hasTorch = (async () => {
+    try {
+      await run('/usr/bin/python3', ['-c', 'import torch, numpy']);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tg-bench-'));
+    const images = (n: number) => Float32Array.from({ length: n * 784 }, (_, i) => ((i * 7919) % 255) / 255);
+    const labels = (n: number) => Int32Array.from({ length: n }, (_, i) => i % 10);
+    for (const [name, data] of [['train-x.f32', images(96)], ['train-y.i32', labels(96)], ['test-x.f32', images(32)], ['test-y.i32', labels(32)]] as const) {
+      writeFileSync(join(dataDir, name), new Uint8Array(data.buffer));
+    }
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const settings = (workload: string, variant?: string) => JSON.stringify({
+    workload, variant, threads: 1, seed: 0, dataDir, batch: 32, lr: 0.01, momentum: 0.9, budgetS: 20, evalBudgetS: 20,
+    gemmShapes: [{ name: 'odd', op: 'TN', m: 7, n: 5, k: 3 }], inferBatches: [1, 4], inferS: 0.02,
+  });
+  async function result(command: string, args: string[]) {
+    const { stdout } = await run(command, args, { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 });
+    const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    expect(line, `${args[0]} printed no RESULT line`).toBeDefined();
+    return JSON.parse(line!.slice('RESULT '.length));
+  }
+  const drivers: [string, string, string | undefined][] = [
+    ['tensorgrad', 'tensorgrad.mjs', undefined],
+    ['plain TS', 'plain.mjs', undefined],
+    ['tfjs-cpu', 'tfjs.mjs', 'cpu'],
+    ['tfjs-wasm', 'tfjs.mjs', 'wasm'],
+    ['ConvNetJS', 'convnetjs.mjs', undefined],
+    ['brain.js', 'brainjs.mjs', undefined],
+  ];
+
+  it.each(drivers)('%s trains, infers and multiplies (or says why not)', async (library, file, variant) => {
+    const driver = (workload: string) => result(process.execPath, [`bench/drivers/${file}`, settings(workload, variant)]);
+    const trained = await driver('mlp-train');
+    expect(trained).toMatchObject({ library, workload: 'mlp-train', trainedSamples: 96, epochSamples: 96, fullEpoch: true, testSamples: 32 });
+    expect(trained.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(trained.testAccuracy).toBeLessThanOrEqual(1);
+    expect(trained.samplesPerS).toBeGreaterThan(0);
+    expect(trained.peakRssMB).toBeGreaterThan(10);
+    const inferred = await driver('mlp-infer');
+    expect(inferred.infer.map((i: { batch: number }) => i.batch)).toEqual([1, 4]);
+    for (const i of inferred.infer) expect(i.latencyUs).toBeGreaterThan(0);
+    const gemm = await driver('gemm');
+    if (gemm.unsupported === undefined) expect(gemm.gemm[0]).toMatchObject({ name: 'odd', op: 'TN', m: 7, n: 5, k: 3 });
+    else expect(gemm.unsupported).toMatch(/matrix-multiply/);
+  }, 120_000);
+
+  it('PyTorch trains, infers and multiplies (skipped without python3-torch)', async (ctx) => {
+    if (!(await hasTorch)) ctx.skip();
+    const driver = (workload: string) => result('/usr/bin/python3', ['bench/drivers/pytorch.py', settings(workload)]);
+    expect(await driver('mlp-train')).toMatchObject({ library: 'PyTorch', trainedSamples: 96, fullEpoch: true, testSamples: 32 });
+    expect((await driver('mlp-infer')).infer).toHaveLength(2);
+    expect((await driver('gemm')).gemm[0]).toMatchObject({ name: 'odd', op: 'TN' });
+  }, 120_000);
+
+  it('tensorgrad trains the CNN', async () => {
+    const trained = await result(process.execPath, ['bench/drivers/tensorgrad.mjs', settings('cnn-train')]);
+    expect(trained).toMatchObject({ library: 'tensorgrad', workload: 'cnn-train', trainedSamples: 96, fullEpoch: true });
+  }, 120_000);
+});
