@@ -34,10 +34,12 @@ namespace {
 
 // Cost model for the thread split, in flops: packing one float costs about as much as this
 // many flops of the micro-kernel (0.3-0.5 cycle per float at 32 flops per cycle, Zen 4), and
-// running on more than one thread about this many: a ParallelFor round trip takes ~8 us, and
-// 2 threads measured no faster than 1 up to ~4 MFLOP (128³), ~1.4× at 8 MFLOP (160³).
+// running on more than one thread about this many. Since pool threads spin briefly before
+// sleeping (runtime/thread_pool.cc), a ParallelFor round trip between back-to-back calls costs
+// a few µs: 2 threads measured 1.6-1.8x faster than 1 at 96³-128³ (1.8-4 MFLOP), where the
+// earlier 2.5e6 (fitted to ~8 µs wake-ups) kept them on one thread; 64³ stays on one.
 constexpr double kPackFlopsPerFloat = 16.0;
-constexpr double kParallelOverheadFlops = 2.5e6;
+constexpr double kParallelOverheadFlops = 0.8e6;
 
 // B is read in place when each of its micro-panels serves at most this many micro-kernel calls
 // (about 128 rows of C at MR = 12): measured on Zen 4, 8% faster at m = 64, even at m = 256,
