@@ -89,6 +89,14 @@ describe('renderReport', () => {
     expect(markdown).toContain('- met: MLP training: ≥ 100x brain.js: 800x');
   });
 
+  it('lists the libraries it skipped, and why', async () => {
+    const { renderReport } = await load('../bench/harness/report.mjs');
+    const skipped = new Map([['PyTorch', 'skipped: PyTorch is not installed']]);
+    const { markdown } = renderReport({ results: results.filter((r) => r.library !== 'PyTorch'), workloads: ['mlp-train'], skipped, wallS: 60, quick: false, budgetS: 15 });
+    expect(markdown).toContain('- PyTorch: skipped: PyTorch is not installed');
+    expect(markdown).not.toContain('PyTorch\'s best thread count');
+  });
+
   it('says when a target is missed', async () => {
     const { renderReport } = await load('../bench/harness/report.mjs');
     const slower = results.map((r) => (r.library === 'PyTorch' && r.threads === 1 ? { ...r, samplesPerS: 70000, testAccuracy: 0.84 } : r));

@@ -64,6 +64,7 @@ function gemmSection(results) {
       return g.library === 'tensorgrad' ? fmt(v, 1) : `${fmt(v, v < 10 ? 2 : 1)} (${ratio(tg / v)})`;
     })];
   });
+  rows.push(['peak RSS', ...shown.map((g) => peakRss(g))]);
   const absent = groups.filter((g) => !g.ok.length).map((g) => `- ${g.label}: ${failure(g)}`);
   const text = `${table(['shape', ...shown.map((g) => g.label)], rows)}\n\nGFLOP/s, best of the rounds; in brackets how many times faster tensorgrad's best thread count is.`;
   return { text: [text, ...(absent.length ? ['', ...absent] : [])].join('\n') };
