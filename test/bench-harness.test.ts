@@ -84,7 +84,7 @@ describe('renderReport', () => {
     expect(markdown).toContain('| tfjs-wasm | 1,000 * | 80x | ≈ 60 s (extrapolated) | sample: 6,400 of 60,000 | 70.00% (2,000 test images) |');
     expect(markdown).toContain('| ConvNetJS | - | - | - | - | - | - | exit 1: boom |');
     expect(markdown).toContain('- met: MLP training: tensorgrad ≥ 1.5x PyTorch\'s best thread count: 2.00x');
-    expect(markdown).toContain('- met: MLP training: test accuracy within 0.5 points of PyTorch\'s: 82.25% against 82.55%');
+    expect(markdown).toContain('- met: MLP training: test accuracy within 0.5 points of PyTorch\'s: 82.25% (mean of 2 seeds, sd 0.07) against 82.55% (mean of 2 seeds, sd 0.07); difference -0.30 points, its standard error 0.07');
     expect(markdown).toContain('- met: MLP training: ≥ 50x tfjs-wasm: 80x');
     expect(markdown).toContain('- met: MLP training: ≥ 100x brain.js: 800x');
   });
