@@ -210,6 +210,33 @@ TG_TEST(MatchesReferenceOnLargeBlocks) {
   }
 }
 
+// Short C with Bᵀ stored (a Linear layer at a small batch) goes to the narrow kernel up to the
+// ISA's short_rows when k fills a vector: sweep both sides of each limit.
+TG_TEST(ShortRowsWithTransposedBMatchReference) {
+  std::mt19937 rng(2024);
+  for (Isa isa : SupportedIsas()) {
+    int64_t variant = 0, failures = 0;
+    for (int64_t m = 1; m <= 10; ++m) {
+      for (int64_t n : {49, 100, 513}) {
+        for (int64_t k : {1, 7, 8, 15, 16, 17, 784}) {
+          Case cs;
+          cs.ta = Trans::kN;
+          cs.tb = Trans::kT;
+          cs.m = m;
+          cs.n = n;
+          cs.k = k;
+          cs.pad = variant % 2 == 0 ? 0 : 3;
+          cs.beta = variant % 3 == 0 ? 0.5f : 0.0f;
+          cs.bias = variant % 2 == 1;
+          cs.act = variant % 4 == 0 ? Activation::kRelu : Activation::kIdentity;
+          ++variant;
+          if (!Check(isa, cs, rng) && ++failures >= 5) return;
+        }
+      }
+    }
+  }
+}
+
 // k == 0 and alpha == 0 read neither A nor B: C = act(beta·C + bias), beta = 0 ignoring NaN.
 TG_TEST(EmptyProductAppliesBetaAndEpilogue) {
   for (Isa isa : SupportedIsas()) {
@@ -261,7 +288,8 @@ TG_TEST(BitwiseIdenticalForAnyThreadCount) {
       {Trans::kT, Trans::kT, 131, 291, 77},
       {Trans::kN, Trans::kN, 1000, 7, 700},  // narrow C: inner products, split by rows
       {Trans::kN, Trans::kT, 517, 12, 300},
-      {Trans::kN, Trans::kT, 3, 512, 784},   // Linear at batch 3: narrow kernel, Bᵀ in place
+      {Trans::kN, Trans::kT, 8, 512, 784},    // Linear at batch 8: narrow kernel, rows split
+      {Trans::kN, Trans::kT, 1, 2048, 1024},  // batch 1, wide: narrow kernel, columns split
   };
   std::mt19937 rng(7);
   for (Isa isa : SupportedIsas()) {

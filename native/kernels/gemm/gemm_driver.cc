@@ -198,8 +198,11 @@ Grid ChooseGrid(const Problem& pr, int threads) {
   return best;
 }
 
-// Narrow C (n <= dot_max_n, op(A) = A): inner products, rows split over threads. Bᵀ is read
-// in place (kT) or packed once by the calling thread, before the split.
+// The narrow kernel (op(A) = A; C with few columns, or few rows and Bᵀ stored): inner
+// products. Bᵀ is read in place (kT) or packed once by the calling thread, before the split.
+// Threads split the rows when there are enough row tiles for all of them, else the columns
+// (a batch-1 Linear): an element's value depends only on its row and column, never on the
+// part it falls in (microkernel.h), so either split gives the same bits.
 void RunDot(const Problem& pr) {
   const GemmKernels& kern = *pr.kernels;
   const int64_t lanes = kern.dot_lanes;
@@ -215,17 +218,28 @@ void RunDot(const Problem& pr) {
   const GemmTileParams tp{pr.alpha, pr.beta, pr.bias, pr.act, pr.negative_slope};
   const double flops = 2.0 * static_cast<double>(pr.m) * pr.n * pr.k;
   const int64_t row_tiles = CeilDiv(pr.m, kern.dot_blocking.rows);
-  const int64_t threads = std::min<int64_t>(NumThreads(), row_tiles);
+  const int64_t by_rows = std::min<int64_t>(NumThreads(), row_tiles);
+  const int64_t by_cols = std::min<int64_t>(NumThreads(), CeilDiv(pr.n, kern.dot_blocking.cols));
+  const bool split_rows = by_rows >= by_cols;
+  const int64_t threads = split_rows ? by_rows : by_cols;
   if (threads <= 1 || flops / threads + kParallelOverheadFlops >= flops) {
     kern.dot(pr.m, pr.n, pr.k, pr.A, pr.lda, bt, bt_col, bt_step, pr.C, pr.ldc, tp);
     return;
   }
   ParallelFor(0, threads, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t m0 = t * row_tiles / threads * kern.dot_blocking.rows;
-      const int64_t m1 = std::min(pr.m, (t + 1) * row_tiles / threads * kern.dot_blocking.rows);
-      kern.dot(m1 - m0, pr.n, pr.k, pr.A + m0 * pr.lda, pr.lda, bt, bt_col, bt_step,
-               pr.C + m0 * pr.ldc, pr.ldc, tp);
+      if (split_rows) {
+        const int64_t m0 = t * row_tiles / threads * kern.dot_blocking.rows;
+        const int64_t m1 = std::min(pr.m, (t + 1) * row_tiles / threads * kern.dot_blocking.rows);
+        kern.dot(m1 - m0, pr.n, pr.k, pr.A + m0 * pr.lda, pr.lda, bt, bt_col, bt_step,
+                 pr.C + m0 * pr.ldc, pr.ldc, tp);
+      } else {
+        const int64_t j0 = t * pr.n / threads, j1 = (t + 1) * pr.n / threads;
+        GemmTileParams part = tp;
+        part.bias = tp.bias != nullptr ? tp.bias + j0 : nullptr;
+        kern.dot(pr.m, j1 - j0, pr.k, pr.A, pr.lda, bt + j0 * bt_col, bt_col, bt_step, pr.C + j0,
+                 pr.ldc, part);
+      }
     }
   });
 }
@@ -237,7 +251,9 @@ void Run(const Problem& pr) {
   // where the micro-kernel path would pack all of B for a handful of rows. At batch 1 on the
   // MLP's 784→512 layer it is 4x faster (gemm_blocking.h).
   const GemmDotBlocking& dot = pr.kernels->dot_blocking;
-  const bool narrow = pr.n <= dot.max_n || (pr.tb == Trans::kT && pr.m <= dot.short_rows);
+  // (k below the lane count would leave most of each vector empty: the packed path then.)
+  const bool short_c = pr.tb == Trans::kT && pr.m <= dot.short_rows && pr.k >= pr.kernels->dot_lanes;
+  const bool narrow = pr.n <= dot.max_n || short_c;
   if (pr.kernels->dot != nullptr && pr.ta == Trans::kN && pr.k > 0 && narrow) {
     RunDot(pr);
     return;

@@ -26,7 +26,8 @@
 //  independent of the thread split.
 //
 // Narrow kernel (GemmDotKernel, SIMD ISAs only; for C with few columns, where the
-// micro-kernel would waste most of its vector lanes): for m >= 0, 1 <= n, k >= 1,
+// micro-kernel would waste most of its vector lanes, and for C with few rows whose Bᵀ is
+// stored, where packing B would cost more than the product): for m >= 0, 1 <= n, k >= 1,
 //    c[i·ldc + j] = act(alpha·Σ_p a[i·lda + p]·bt(j, p) + beta·c[i·ldc + j] + bias[j])
 //  with k in the vector lanes: the rows of A and of Bᵀ are both contiguous along k, Bᵀ's
 //  element (j, p) at bt[j·bt_col + (p / L)·bt_step + p % L] for the ISA's lane count L (so
