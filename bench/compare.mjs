@@ -44,8 +44,7 @@ function settings(run) {
     workload: run.workload,
     variant: run.driver.variant,
     threads: run.threads,
-    // A different seed for every run of a library, so its mean accuracy averages over seeds.
-    seed: run.round * 2 + run.threads - 1,
+    seed: run.seed,
     dataDir,
     batch: 64,
     lr: 0.01,
@@ -60,7 +59,7 @@ function settings(run) {
 }
 
 function execute(run, index, total) {
-  const label = `${run.workload} ${run.driver.name}${run.driver.fast ? ` ${run.threads}t` : ''} round ${run.round + 1}`;
+  const label = `${run.workload} ${run.driver.name}${run.setup.label ? ` ${run.setup.label}` : ''} round ${run.round + 1}`;
   process.stdout.write(`[${index + 1}/${total}] ${label} ... `);
   const t0 = performance.now();
   const child = spawnSync(run.driver.command, [...run.driver.args, JSON.stringify(settings(run))], {
@@ -69,20 +68,23 @@ function execute(run, index, total) {
     timeout: 300_000,
     maxBuffer: 64 << 20,
     // One thread count for every library's helpers (OpenMP, BLAS) as well as its own setting.
-    env: { ...process.env, OMP_NUM_THREADS: String(run.threads), OPENBLAS_NUM_THREADS: String(run.threads) },
+    env: { ...process.env, OMP_NUM_THREADS: String(run.threads), OPENBLAS_NUM_THREADS: String(run.threads), ...run.setup.env },
   });
   const seconds = (performance.now() - t0) / 1e3;
   const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   let result;
-  if (line !== undefined) {
-    result = JSON.parse(line.slice('RESULT '.length));
-  } else {
+  try {
+    if (line !== undefined) result = JSON.parse(line.slice('RESULT '.length));
+  } catch (err) {
+    result = { failed: `its RESULT line is not JSON (${err.message})` };
+  }
+  if (result === undefined) {
     const why = child.error?.code === 'ETIMEDOUT' ? 'timed out after 300 s' : `exit ${child.status}${child.signal ? ` (${child.signal})` : ''}`;
     const tail = (child.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
     result = { library: run.driver.name, workload: run.workload, threads: run.threads, failed: `${why}: ${tail}` };
   }
   console.log(`${result.failed ?? result.unsupported ?? summary(result)} (${seconds.toFixed(1)} s)`);
-  return { ...result, library: run.driver.name, round: run.round, fast: Boolean(run.driver.fast) };
+  return { ...result, library: run.driver.name, setup: run.setup.label, round: run.round, fast: Boolean(run.driver.fast) };
 }
 
 function summary(r) {

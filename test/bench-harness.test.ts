@@ -17,12 +17,16 @@ describe('planRuns', () => {
   it('alternates the libraries, rotating the order each round, slow ones in the first round only', async () => {
     const { planRuns } = await load('../bench/harness/plan.mjs');
     const drivers = [
-      { name: 'fast', fast: true, threads: [1, 2] },
-      { name: 'slow', threads: [1] },
-      { name: 'other', fast: true, threads: [1] },
+      { name: 'fast', fast: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }] },
+      { name: 'slow', setups: [{ label: '', threads: 1 }] },
+      { name: 'other', fast: true, setups: [{ label: '1t', threads: 1 }] },
     ];
-    const order = planRuns('mlp-train', drivers, 3).map((r: { driver: { name: string }; threads: number; round: number }) => `${r.round}:${r.driver.name}${r.threads}`);
+    const runs = planRuns('mlp-train', drivers, 3);
+    const order = runs.map((r: { driver: { name: string }; threads: number; round: number }) => `${r.round}:${r.driver.name}${r.threads}`);
     expect(order).toEqual(['0:fast1', '0:fast2', '0:slow1', '0:other1', '1:fast2', '1:other1', '1:fast1', '2:other1', '2:fast1', '2:fast2']);
+    // Every run of one library gets its own seed.
+    const fastSeeds = runs.filter((r: { driver: { name: string } }) => r.driver.name === 'fast').map((r: { seed: number }) => r.seed);
+    expect(new Set(fastSeeds).size).toBe(6);
   });
 });
 
@@ -64,7 +68,7 @@ describe('driver helpers (protocol.mjs)', () => {
 
 describe('renderReport', () => {
   const train = (library: string, threads: number, samplesPerS: number, testAccuracy: number, extra = {}) => ({
-    library, workload: 'mlp-train', threads, round: 0, fast: library === 'tensorgrad' || library === 'PyTorch',
+    library, workload: 'mlp-train', threads, setup: library === 'tensorgrad' || library === 'PyTorch' ? `${threads}t` : '', round: 0,
     trainedSamples: 60000, epochSamples: 60000, fullEpoch: true, samplesPerS, testAccuracy, testSamples: 10000, peakRssMB: 300, ...extra,
   });
   const results = [
@@ -74,34 +78,42 @@ describe('renderReport', () => {
     train('PyTorch', 2, 10000, 0.825),
     train('tfjs-wasm', 1, 1000, 0.7, { trainedSamples: 6400, fullEpoch: false, testSamples: 2000 }),
     train('brain.js', 1, 100, 0.3, { trainedSamples: 640, fullEpoch: false }),
-    { library: 'ConvNetJS', workload: 'mlp-train', threads: 1, round: 0, fast: false, failed: 'exit 1: boom' },
+    { library: 'ConvNetJS', workload: 'mlp-train', threads: 1, setup: '', round: 0, failed: 'exit 1: boom' },
   ];
 
   it('gives each library its ratio to tensorgrad, marks extrapolations and checks the targets', async () => {
     const { renderReport } = await load('../bench/harness/report.mjs');
-    const { markdown } = renderReport({ results, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15 });
-    expect(markdown).toContain('| PyTorch 1t | 40,000 | 2.00x | 1.5 s | full (60,000) | 82.60% | 300 MB |  |');
+    const { markdown } = renderReport({ results, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
+    expect(markdown).toContain('| PyTorch 1t | 40,000 | 2.00x | 1.5 s | full (60,000) | 82.60% | 300 MiB |  |');
     expect(markdown).toContain('| tfjs-wasm | 1,000 * | 80x | ≈ 60 s (extrapolated) | sample: 6,400 of 60,000 | 70.00% (2,000 test images) |');
     expect(markdown).toContain('| ConvNetJS | - | - | - | - | - | - | exit 1: boom |');
-    expect(markdown).toContain('- met: MLP training: tensorgrad ≥ 1.5x PyTorch\'s best thread count: 2.00x');
+    expect(markdown).toContain('- met: MLP training: tensorgrad\'s best ≥ 1.5x PyTorch\'s best: 2.00x (tensorgrad 2t, 80,000 samples/s; PyTorch 1t, 40,000 samples/s)');
     expect(markdown).toContain('- met: MLP training: test accuracy within 0.5 points of PyTorch\'s: 82.25% (mean of 2 seeds, sd 0.07) against 82.55% (mean of 2 seeds, sd 0.07); difference -0.30 points, its standard error 0.07');
-    expect(markdown).toContain('- met: MLP training: ≥ 50x tfjs-wasm: 80x');
-    expect(markdown).toContain('- met: MLP training: ≥ 100x brain.js: 800x');
+    expect(markdown).toContain('- met: MLP training: ≥ 50x tfjs-wasm (single-threaded): 80x with tensorgrad 2t; tensorgrad 1t: 40x');
+    expect(markdown).toContain('- met: MLP training: ≥ 100x brain.js (single-threaded): 800x with tensorgrad 2t; tensorgrad 1t: 400x');
   });
 
   it('lists the libraries it skipped, and why', async () => {
     const { renderReport } = await load('../bench/harness/report.mjs');
     const skipped = new Map([['PyTorch', 'skipped: PyTorch is not installed']]);
-    const { markdown } = renderReport({ results: results.filter((r) => r.library !== 'PyTorch'), workloads: ['mlp-train'], skipped, wallS: 60, quick: false, budgetS: 15 });
+    const { markdown } = renderReport({ results: results.filter((r) => r.library !== 'PyTorch'), workloads: ['mlp-train'], skipped, wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
     expect(markdown).toContain('- PyTorch: skipped: PyTorch is not installed');
-    expect(markdown).not.toContain('PyTorch\'s best thread count');
+    expect(markdown).not.toContain('PyTorch\'s best');
+  });
+
+  it('shows "-" rather than a ratio when tensorgrad has no result', async () => {
+    const { renderReport } = await load('../bench/harness/report.mjs');
+    const { markdown } = renderReport({ results: results.filter((r) => r.library !== 'tensorgrad'), workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
+    expect(markdown).toContain('| PyTorch 1t | 40,000 | - |');
+    expect(markdown).not.toContain('Infinity');
+    expect(markdown).not.toContain('NOT met');
   });
 
   it('says when a target is missed', async () => {
     const { renderReport } = await load('../bench/harness/report.mjs');
     const slower = results.map((r) => (r.library === 'PyTorch' && r.threads === 1 ? { ...r, samplesPerS: 70000, testAccuracy: 0.84 } : r));
-    const { markdown } = renderReport({ results: slower, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15 });
-    expect(markdown).toContain('- NOT met: MLP training: tensorgrad ≥ 1.5x PyTorch\'s best thread count: 1.14x');
+    const { markdown } = renderReport({ results: slower, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
+    expect(markdown).toContain('- NOT met: MLP training: tensorgrad\'s best ≥ 1.5x PyTorch\'s best: 1.14x');
     expect(markdown).toContain('- NOT met: MLP training: test accuracy within 0.5 points');
   });
 });

@@ -122,7 +122,9 @@ export function argmaxRows(scores, count, classes = CLASSES) {
 
 /**
  * Seconds per call of fn: one warm-up call, then calls until minS seconds have passed (at least
- * one; a call slower than minS runs once). Returns the median, which ignores GC pauses.
+ * one; a call slower than minS runs once). `seconds` is the median (the latency of a typical
+ * call, without GC pauses); `meanSeconds` is the total time over the calls, GC and all, which
+ * is what throughput must be computed from.
  */
 export async function secondsPerCall(fn, minS = 0.3) {
   await fn();
@@ -133,7 +135,8 @@ export async function secondsPerCall(fn, minS = 0.3) {
     await fn();
     times.push((performance.now() - t) / 1e3);
   } while ((performance.now() - t0) / 1e3 < minS);
-  return { seconds: [...times].sort((a, b) => a - b)[times.length >> 1], calls: times.length };
+  const meanSeconds = (performance.now() - t0) / 1e3 / times.length;
+  return { seconds: [...times].sort((a, b) => a - b)[times.length >> 1], meanSeconds, calls: times.length };
 }
 
 /**
@@ -144,29 +147,29 @@ export async function gemmWorkload(makeProduct, shapes = config.gemmShapes, minS
   const gemm = [];
   for (const shape of shapes) {
     const product = await makeProduct(shape);
-    const { seconds, calls } = await secondsPerCall(product, minS);
-    gemm.push({ ...shape, gflops: (2 * shape.m * shape.n * shape.k) / seconds / 1e9, calls });
+    const { meanSeconds, calls } = await secondsPerCall(product, minS);
+    gemm.push({ ...shape, gflops: (2 * shape.m * shape.n * shape.k) / meanSeconds / 1e9, calls });
   }
   return { gemm };
 }
 
 /**
  * The inference workload on the MLP: makeInfer(batch) returns a function taking count images
- * (Float32Array) and returning the 10 scores per image read back into JS. Batch 1 reports the
- * median latency per call; larger batches report samples/s.
+ * (Float32Array) and returning the 10 scores per image read back into JS. latencyUs is the
+ * median call; samplesPerS counts every call's time.
  */
 export async function inferWorkload(data, makeInfer, batches = config.inferBatches, minS = config.inferS) {
   const infer = [];
   for (const batch of batches) {
     const run = await makeInfer(batch);
     let at = 0;
-    const { seconds, calls } = await secondsPerCall(async () => {
+    const { seconds, meanSeconds, calls } = await secondsPerCall(async () => {
       // Different images each call, as a server would see.
       if (at + batch > data.nTest) at = 0;
       await run(data.testX.subarray(at * PIXELS, (at + batch) * PIXELS), batch);
       at += batch;
     }, minS);
-    infer.push({ batch, latencyUs: seconds * 1e6, samplesPerS: batch / seconds, calls });
+    infer.push({ batch, latencyUs: seconds * 1e6, samplesPerS: batch / meanSeconds, calls });
   }
   return { infer };
 }

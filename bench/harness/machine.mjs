@@ -16,13 +16,14 @@ function packageVersion(name) {
   }
 }
 
-function torchVersion() {
+/** "Python x.y.z, PyTorch a.b.c" from /usr/bin/python3, or undefined when torch is missing. */
+export function torchVersion() {
   try {
-    return execFileSync('/usr/bin/python3', ['-c', 'import sys, torch; print(sys.version.split()[0], torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .trim()
-      .replace(' ', ', PyTorch ');
+    const out = execFileSync('/usr/bin/python3', ['-c', 'import sys, numpy, torch; print(sys.version.split()[0], torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const [python, torch] = out.trim().split(' ');
+    return `Python ${python}, PyTorch ${torch}`;
   } catch {
-    return 'not installed';
+    return undefined;
   }
 }
 
@@ -35,7 +36,7 @@ export function describeMachine() {
   return [
     `CPU: ${model}, ${cpus().length} cores (${simd || 'no AVX2'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB memory, Linux ${release()}`,
     `tensorgrad ${require('../../package.json').version} with kernels for ${tg.backendInfo().isa}, Node ${process.version}`,
-    `Python ${torchVersion()}`,
+    torchVersion() ?? 'PyTorch: not installed',
     `@tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')}, @tensorflow/tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}, convnetjs ${packageVersion('convnetjs')}, brain.js ${packageVersion('brain.js')}`,
   ];
 }

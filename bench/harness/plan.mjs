@@ -1,7 +1,7 @@
 // What `npm run bench` runs: the workloads, the drivers (one per library), and the order of
 // their runs. Each run is one child process, so a run's peak RSS is its own and a crash or a
 // leak in one library cannot touch another's figures.
-import { execFileSync } from 'node:child_process';
+import { torchVersion } from './machine.mjs';
 
 export const WORKLOADS = {
   gemm: {
@@ -22,32 +22,42 @@ export const GEMM_SHAPES = [
   { name: 'fc1 dX', op: 'NT', m: 64, n: 784, k: 512 },
 ];
 
-function torchMissing() {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'skipped: PyTorch is not installed (apt-get install -y python3-torch python3-numpy)';
-  }
-}
-
 const node = (file, extra = {}) => ({ command: process.execPath, args: [`bench/drivers/${file}`], ...extra });
+const oneThread = [{ label: '', threads: 1 }];
 
-// fast: runs every round on every thread count; the others are 10-1000x slower, run once per
-// workload on one thread, and train on a time-boxed sample of the epoch.
+// Each driver runs in one or more setups: a label for the tables, the thread count it is told,
+// and environment variables. fast: every setup runs every round; the others are 50-2000x
+// slower, run once per workload on one thread (all they have), and train on a time-boxed sample.
+//
+// PyTorch (Debian's build: OpenMP inside, OpenBLAS with pthreads of its own) gets the settings
+// that make it fastest here. By default both pools size themselves to the cores and fight over
+// them (2 threads: ~11k samples/s on the MLP); OpenBLAS's threads are therefore fixed per setup:
+// 1t is truly one core, 2t is torch.set_num_threads(2) over a serial OpenBLAS, and the third
+// setup leaves PyTorch serial and lets OpenBLAS use both cores (its best here on the MLP).
 export const DRIVERS = [
-  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, threads: [1, 2] },
-  { name: 'PyTorch', command: '/usr/bin/python3', args: ['bench/drivers/pytorch.py'], fast: true, threads: [1, 2], missing: torchMissing },
-  { name: 'plain TS', ...node('plain.mjs'), threads: [1] },
-  { name: 'tfjs-cpu', ...node('tfjs.mjs'), variant: 'cpu', threads: [1] },
-  { name: 'tfjs-wasm', ...node('tfjs.mjs'), variant: 'wasm', threads: [1] },
-  { name: 'ConvNetJS', ...node('convnetjs.mjs'), threads: [1] },
-  { name: 'brain.js', ...node('brainjs.mjs'), threads: [1] },
+  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }] },
+  {
+    name: 'PyTorch',
+    command: '/usr/bin/python3',
+    args: ['bench/drivers/pytorch.py'],
+    fast: true,
+    setups: [
+      { label: '1t', threads: 1, env: { OPENBLAS_NUM_THREADS: '1' } },
+      { label: '2t', threads: 2, env: { OPENBLAS_NUM_THREADS: '1' } },
+      { label: '2t (1 + OpenBLAS 2)', threads: 1, env: { OPENBLAS_NUM_THREADS: '2' } },
+    ],
+    missing: () => (torchVersion() === undefined ? 'skipped: PyTorch is not installed (apt-get install -y python3-torch python3-numpy)' : undefined),
+  },
+  { name: 'plain TS', ...node('plain.mjs'), setups: oneThread },
+  { name: 'tfjs-cpu', ...node('tfjs.mjs'), variant: 'cpu', setups: oneThread },
+  { name: 'tfjs-wasm', ...node('tfjs.mjs'), variant: 'wasm', setups: oneThread },
+  { name: 'ConvNetJS', ...node('convnetjs.mjs'), setups: oneThread },
+  { name: 'brain.js', ...node('brainjs.mjs'), setups: oneThread },
 ];
 
 /**
  * The runs of one workload in the order they happen: round by round, every driver once per
- * round and thread count, with the order rotated each round so that a drift in the machine's
+ * round and setup, with the order rotated each round so that a drift in the machine's
  * speed hits every library alike. Slow drivers take part in the first round only.
  */
 export function planRuns(workload, drivers, rounds) {
@@ -55,7 +65,9 @@ export function planRuns(workload, drivers, rounds) {
   for (let round = 0; round < rounds; round++) {
     const roundRuns = drivers
       .filter((d) => d.fast || round === 0)
-      .flatMap((driver) => driver.threads.map((threads) => ({ driver, threads, round, workload })));
+      .flatMap((driver) => driver.setups.map((setup, i) => ({ driver, setup, threads: setup.threads, round, workload,
+        // A different seed for every run of a library: its mean accuracy averages over seeds.
+        seed: round * driver.setups.length + i })));
     const shift = round % Math.max(roundRuns.length, 1);
     runs.push(...roundRuns.slice(shift), ...roundRuns.slice(0, shift));
   }
