@@ -10,7 +10,7 @@
 //            --out FILE (default bench/RESULTS.md for a full run, else build/bench/RESULTS-partial.md)
 //            --root DIR (the Fashion-MNIST files)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { option } from '../scripts/cli-args.mjs';
 import { prepareFashionData } from './harness/fashion-data.mjs';
 import { DRIVERS, GEMM_SHAPES, WORKLOADS, planRuns } from './harness/plan.mjs';
 import { renderReport } from './harness/report.mjs';
+import { prepareStart } from './harness/shared-start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -34,6 +35,7 @@ for (const d of driverNames) if (!DRIVERS.some((x) => x.name === d)) throw new E
 
 const started = performance.now();
 const dataDir = await prepareFashionData(option('root', '/usr/share/datasets/fashion-mnist'), join(root, 'build', 'bench-data'));
+const trainSize = statSync(join(dataDir, 'train-y.i32')).size / 4;
 const drivers = DRIVERS.filter((d) => driverNames.includes(d.name));
 const skipped = new Map(drivers.filter((d) => d.missing?.()).map((d) => [d.name, d.missing()]));
 const active = drivers.filter((d) => !skipped.has(d.name));
@@ -45,6 +47,7 @@ function settings(run) {
     variant: run.driver.variant,
     threads: run.threads,
     seed: run.seed,
+    start: run.driver.sharesStart && run.workload.endsWith('-train') ? prepareStart(join(root, 'build', 'bench-start'), run.workload, run.seed, trainSize) : undefined,
     dataDir,
     batch: 64,
     lr: 0.01,
@@ -84,7 +87,7 @@ function execute(run, index, total) {
     result = { library: run.driver.name, workload: run.workload, threads: run.threads, failed: `${why}: ${tail}` };
   }
   console.log(`${result.failed ?? result.unsupported ?? summary(result)} (${seconds.toFixed(1)} s)`);
-  return { ...result, library: run.driver.name, setup: run.setup.label, round: run.round, fast: Boolean(run.driver.fast) };
+  return { ...result, library: run.driver.name, setup: run.setup.label, round: run.round, seed: run.seed, fast: Boolean(run.driver.fast) };
 }
 
 function summary(r) {

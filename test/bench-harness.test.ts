@@ -24,9 +24,8 @@ describe('planRuns', () => {
     const runs = planRuns('mlp-train', drivers, 3);
     const order = runs.map((r: { driver: { name: string }; threads: number; round: number }) => `${r.round}:${r.driver.name}${r.threads}`);
     expect(order).toEqual(['0:fast1', '0:fast2', '0:slow1', '0:other1', '1:fast2', '1:other1', '1:fast1', '2:other1', '2:fast1', '2:fast2']);
-    // Every run of one library gets its own seed.
-    const fastSeeds = runs.filter((r: { driver: { name: string } }) => r.driver.name === 'fast').map((r: { seed: number }) => r.seed);
-    expect(new Set(fastSeeds).size).toBe(6);
+    // One seed per round, the same for every library (they share a start in training).
+    expect(runs.map((r: { round: number; seed: number }) => r.seed === r.round).every(Boolean)).toBe(true);
   });
 });
 
@@ -68,7 +67,7 @@ describe('driver helpers (protocol.mjs)', () => {
 
 describe('renderReport', () => {
   const train = (library: string, threads: number, samplesPerS: number, testAccuracy: number, extra = {}) => ({
-    library, workload: 'mlp-train', threads, setup: library === 'tensorgrad' || library === 'PyTorch' ? `${threads}t` : '', round: 0,
+    library, workload: 'mlp-train', threads, setup: library === 'tensorgrad' || library === 'PyTorch' ? `${threads}t` : '', round: 0, seed: 0,
     trainedSamples: 60000, epochSamples: 60000, fullEpoch: true, samplesPerS, testAccuracy, testSamples: 10000, peakRssMB: 300, ...extra,
   });
   const results = [
@@ -88,7 +87,7 @@ describe('renderReport', () => {
     expect(markdown).toContain('| tfjs-wasm | 1,000 * | 80x | ≈ 60 s (extrapolated) | sample: 6,400 of 60,000 | 70.00% (2,000 test images) |');
     expect(markdown).toContain('| ConvNetJS | - | - | - | - | - | - | exit 1: boom |');
     expect(markdown).toContain('- met: MLP training: tensorgrad\'s best ≥ 1.5x PyTorch\'s best: 2.00x (tensorgrad 2t, 80,000 samples/s; PyTorch 1t, 40,000 samples/s)');
-    expect(markdown).toContain('- met: MLP training: test accuracy within 0.5 points of PyTorch\'s: 82.25% (mean of 2 seeds, sd 0.07) against 82.55% (mean of 2 seeds, sd 0.07); difference -0.30 points, its standard error 0.07');
+    expect(markdown).toContain('- met: MLP training: test accuracy within 0.5 points of PyTorch\'s: 82.25% against 82.55%, means over 1 seed, each starting both from the same weights and batch order; difference -0.30 points');
     expect(markdown).toContain('- met: MLP training: ≥ 50x tfjs-wasm (single-threaded): 80x with tensorgrad 2t; tensorgrad 1t: 40x');
     expect(markdown).toContain('- met: MLP training: ≥ 100x brain.js (single-threaded): 800x with tensorgrad 2t; tensorgrad 1t: 400x');
   });
@@ -107,6 +106,18 @@ describe('renderReport', () => {
     expect(markdown).toContain('| PyTorch 1t | 40,000 | - |');
     expect(markdown).not.toContain('Infinity');
     expect(markdown).not.toContain('NOT met');
+  });
+
+  it('pairs the accuracies seed by seed', async () => {
+    const { renderReport } = await load('../bench/harness/report.mjs');
+    const seeded = [
+      ...results,
+      train('tensorgrad', 1, 40000, 0.81, { seed: 1 }),
+      train('PyTorch', 1, 40000, 0.812, { seed: 1 }),
+      train('PyTorch', 1, 40000, 0.70, { seed: 2 }), // no tensorgrad run of seed 2: left out
+    ];
+    const { markdown } = renderReport({ results: seeded, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
+    expect(markdown).toContain('81.63% against 81.88%, means over 2 seeds, each starting both from the same weights and batch order; difference -0.25 points (per seed -0.30, -0.20)');
   });
 
   it('says when a target is missed', async () => {
@@ -182,6 +193,17 @@ describe('drivers honour the contract', () => {
     expect(await driver('mlp-train')).toMatchObject({ library: 'PyTorch', trainedSamples: 96, fullEpoch: true, testSamples: 32 });
     expect((await driver('mlp-infer')).infer).toHaveLength(2);
     expect((await driver('gemm')).gemm[0]).toMatchObject({ name: 'odd', op: 'TN' });
+  }, 120_000);
+
+  it('tensorgrad and PyTorch train from a shared start to the same accuracy', async (ctx) => {
+    const { prepareStart } = await load('../bench/harness/shared-start.mjs');
+    const start = prepareStart(join(dataDir, 'start'), 'mlp-train', 0, 96);
+    const withStart = (workload: string) => JSON.stringify({ ...JSON.parse(settings(workload)), start });
+    const tg = await result(process.execPath, ['bench/drivers/tensorgrad.mjs', withStart('mlp-train')]);
+    expect(tg).toMatchObject({ library: 'tensorgrad', trainedSamples: 96, fullEpoch: true });
+    if (!(await hasTorch)) ctx.skip();
+    const torch = await result('/usr/bin/python3', ['bench/drivers/pytorch.py', withStart('mlp-train')]);
+    expect(Math.abs(torch.testAccuracy - tg.testAccuracy)).toBeLessThanOrEqual(1 / 32);
   }, 120_000);
 
   it('tensorgrad trains the CNN', async () => {

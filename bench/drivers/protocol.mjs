@@ -22,13 +22,29 @@ export const CLASSES = 10;
 /** The settings the runner passed (argv[2]); empty when imported by something else (tests). */
 export const config = process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {};
 
+/**
+ * This process's peak resident set size in MiB: VmHWM, the high-water mark of its own memory.
+ * (getrusage's maxRSS is kept across exec on Linux, so a child would report its parent's peak
+ * when that was larger.)
+ */
+export function peakRssMiB() {
+  try {
+    const kib = /VmHWM:\s*(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (kib) return Number(kib[1]) / 1024;
+  } catch {
+    // not Linux: fall back to getrusage
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 /** Prints the result line the runner reads, with this process's peak resident set size. */
 export function report(result) {
-  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  const peakRssMB = peakRssMiB();
   process.stdout.write(`\nRESULT ${JSON.stringify({ ...result, peakRssMB })}\n`);
 }
 
-function readRaw(dir, name, Type) {
+/** The raw little-endian array in dir/name, as a Type (Float32Array, Int32Array). */
+export function readRaw(dir, name, Type) {
   const bytes = readFileSync(join(dir, name));
   // A fresh buffer of the exact size: readFileSync's may be a view into a larger pool.
   return new Type(bytes.buffer, bytes.byteOffset, bytes.byteLength / Type.BYTES_PER_ELEMENT);

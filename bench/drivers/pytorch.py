@@ -32,6 +32,19 @@ def load_fashion():
     return train_x, train_y, test_x, test_y
 
 
+def peak_rss_mib():
+    """protocol.mjs's peakRssMiB: VmHWM, this process's own high-water mark (getrusage's
+    ru_maxrss survives exec, so it can be the parent's)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def seconds_per_call(fn, min_s=0.3):
     """protocol.mjs's secondsPerCall: one warm-up call, then calls until min_s seconds have
     passed (at least one). Returns the median seconds per call (a typical call), the mean (total
@@ -62,16 +75,33 @@ def lenet():
     )
 
 
+def start_from(model, n_train):
+    """The start the runner drew (harness/shared-start.mjs), which tensorgrad trains from too:
+    the weights copied in, and the epoch's order. Without one: PyTorch's own init and shuffle."""
+    start = config.get('start')
+    if start is None:
+        return torch.randperm(n_train, generator=torch.Generator().manual_seed(config['seed']))
+    values = np.fromfile(os.path.join(start['dir'], start['params']), np.float32)
+    at = 0
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.from_numpy(values[at:at + p.numel()]).view_as(p))
+            at += p.numel()
+    if at != len(values):
+        raise ValueError(f'PyTorch: the start holds {len(values)} values, the model {at}')
+    return torch.from_numpy(np.fromfile(os.path.join(start['dir'], start['order']), np.int32).astype(np.int64))
+
+
 def train_one_epoch(model, image):
     """image: the shape of one image as the model takes it ((784,) or (1, 28, 28))."""
     train_x, train_y, test_x, test_y = load_fashion()
     n_train = len(train_y)
     images = torch.from_numpy(train_x).reshape(n_train, *image)
     labels = torch.from_numpy(train_y)
-    # Batches by indexing the tensors with a shuffled permutation, not DataLoader(TensorDataset):
+    order = start_from(model, n_train)
+    # Batches by indexing the tensors with the shuffled order, not DataLoader(TensorDataset):
     # that one fetches and stacks 64 samples one by one, ~20% slower per epoch here. The faster
     # way is what tensorgrad's DataLoader does natively, so PyTorch is measured at its best.
-    order = torch.randperm(n_train, generator=torch.Generator().manual_seed(config['seed']))
     loader = ((images[idx], labels[idx]) for idx in order.split(config['batch']))
     optimizer = torch.optim.SGD(model.parameters(), lr=config['lr'], momentum=config['momentum'])
     loss_fn = nn.CrossEntropyLoss()
@@ -155,8 +185,7 @@ if __name__ == '__main__':
     if run is None:
         raise ValueError(f"PyTorch: unknown workload {config['workload']}")
     fields = run()
-    # ru_maxrss is in KB on Linux.
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_rss_mb = peak_rss_mib()
     print('\nRESULT ' + json.dumps({'library': 'PyTorch', 'workload': config['workload'],
                                     'threads': config['threads'], **fields, 'peakRssMB': peak_rss_mb}),
           flush=True)

@@ -2,28 +2,37 @@
 // way the README teaches: nn.Sequential, DataLoader, the zeroGrad/forward/backward/step loop.
 import { performance } from 'node:perf_hooks';
 import * as tg from '../../dist/index.js';
-import { CLASSES, PIXELS, config, gemmWorkload, inferWorkload, loadFashion, randomMatrix, runDriver, testAccuracy } from './protocol.mjs';
+import { PIXELS, config, gemmWorkload, inferWorkload, loadFashion, randomMatrix, readRaw, runDriver, testAccuracy } from './protocol.mjs';
+import { mlp, modelFor } from './tensorgrad-models.mjs';
 
 const { nn, optim, data } = tg;
 tg.setNumThreads(config.threads);
 tg.manualSeed(config.seed);
 
-const mlp = () => new nn.Sequential(new nn.Linear(PIXELS, 512), new nn.ReLU(), new nn.Linear(512, CLASSES));
+// The start the runner drew (harness/shared-start.mjs): weights copied in, and the epoch's
+// order as a Subset read in sequence (a TensorDataset through a Subset is still one native
+// gather per batch). Without one: the model's own init and the DataLoader's seeded shuffle.
+function startFrom(model, dataset) {
+  if (config.start === undefined) return new data.DataLoader(dataset, { batchSize: config.batch, shuffle: true, seed: config.seed });
+  const values = readRaw(config.start.dir, config.start.params, Float32Array);
+  let at = 0;
+  tg.noGrad(() => {
+    for (const p of model.parameters()) {
+      p.copy_(tg.Tensor.from(values.subarray(at, at + p.numel), p.shape));
+      at += p.numel;
+    }
+  });
+  if (at !== values.length) throw new Error(`tensorgrad: the start holds ${values.length} values, the model ${at}`);
+  const order = readRaw(config.start.dir, config.start.order, Int32Array);
+  return new data.DataLoader(new data.Subset(dataset, order), { batchSize: config.batch });
+}
 
-// conv 1→16 5x5 pad 2, relu, maxpool 2, conv 16→32 5x5 pad 2, relu, maxpool 2, fc 1568→128, relu, fc 128→10.
-const lenet = () =>
-  new nn.Sequential(
-    new nn.Conv2d(1, 16, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(16, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(1568, 128), new nn.ReLU(), new nn.Linear(128, CLASSES),
-  );
-
-// image: the shape of one image as the model takes it ([784] or [1, 28, 28]).
-async function trainOneEpoch(model, image) {
+async function trainOneEpoch() {
+  const { model, image } = modelFor(config.workload);
   const set = loadFashion();
   const images = tg.Tensor.from(set.trainX, [set.nTrain, ...image]);
   const labels = tg.Tensor.from(set.trainY, [set.nTrain]);
-  const loader = new data.DataLoader(new data.TensorDataset(images, labels), { batchSize: config.batch, shuffle: true, seed: config.seed });
+  const loader = startFrom(model, new data.TensorDataset(images, labels));
   const optimizer = new optim.SGD(model.parameters(), { lr: config.lr, momentum: config.momentum });
   const lossFn = new nn.CrossEntropyLoss();
   const t0 = performance.now();
@@ -61,7 +70,7 @@ function infer() {
 
 await runDriver('tensorgrad', {
   gemm,
-  'mlp-train': () => trainOneEpoch(mlp(), [PIXELS]),
-  'cnn-train': () => trainOneEpoch(lenet(), [1, 28, 28]),
+  'mlp-train': trainOneEpoch,
+  'cnn-train': trainOneEpoch,
   'mlp-infer': infer,
 });

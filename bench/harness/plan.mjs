@@ -8,7 +8,7 @@ export const WORKLOADS = {
     title: 'GEMM (GFLOP/s; the shapes of the GEMM table: squares and the 784-512-10 MLP\'s products at batch 64)',
     rounds: 2,
   },
-  'mlp-train': { title: 'MLP 784-512-10 training on Fashion-MNIST, one epoch', rounds: 3 },
+  'mlp-train': { title: 'MLP 784-512-10 training on Fashion-MNIST, one epoch', rounds: 4 },
   'cnn-train': { title: 'LeNet-style CNN training on Fashion-MNIST, one epoch', rounds: 2 },
   'mlp-infer': { title: 'MLP 784-512-10 inference: latency at batch 1, throughput at batch 256', rounds: 2 },
 };
@@ -35,12 +35,13 @@ const oneThread = [{ label: '', threads: 1 }];
 // 1t is truly one core, 2t is torch.set_num_threads(2) over a serial OpenBLAS, and the third
 // setup leaves PyTorch serial and lets OpenBLAS use both cores (its best here on the MLP).
 export const DRIVERS = [
-  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }] },
+  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, sharesStart: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }] },
   {
     name: 'PyTorch',
     command: '/usr/bin/python3',
     args: ['bench/drivers/pytorch.py'],
     fast: true,
+    sharesStart: true,
     setups: [
       { label: '1t', threads: 1, env: { OPENBLAS_NUM_THREADS: '1' } },
       { label: '2t', threads: 2, env: { OPENBLAS_NUM_THREADS: '1' } },
@@ -65,9 +66,10 @@ export function planRuns(workload, drivers, rounds) {
   for (let round = 0; round < rounds; round++) {
     const roundRuns = drivers
       .filter((d) => d.fast || round === 0)
-      .flatMap((driver) => driver.setups.map((setup, i) => ({ driver, setup, threads: setup.threads, round, workload,
-        // A different seed for every run of a library: its mean accuracy averages over seeds.
-        seed: round * driver.setups.length + i })));
+      .flatMap((driver) => driver.setups.map((setup) => ({ driver, setup, threads: setup.threads, round, workload,
+        // One seed per round: in training, tensorgrad and PyTorch then start each round from
+        // the same weights and batch order (harness/shared-start.mjs).
+        seed: round })));
     const shift = round % Math.max(roundRuns.length, 1);
     runs.push(...roundRuns.slice(shift), ...roundRuns.slice(0, shift));
   }
