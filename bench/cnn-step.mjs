@@ -8,19 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
 import { median, option } from '../scripts/cli-args.mjs';
+import { lenet } from './drivers/tensorgrad-models.mjs';
 
 const { nn, optim } = tg;
 const STEPS = Number(option('steps', 60));
 const ROUNDS = Number(option('rounds', 3));
 const BATCH = 64;
-
-function lenet() {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 16, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(16, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(1568, 128), new nn.ReLU(), new nn.Linear(128, 10),
-  );
-}
 
 function tensorgradRun(threads) {
   tg.setNumThreads(threads);
