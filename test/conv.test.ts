@@ -6,12 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, DTypeError, gradcheck, ShapeError, Tensor } from '../lib/index.js';
 import { conv2d, type Conv2dOptions } from '../lib/nn/functional_conv.js';
 import * as F from '../lib/nn/functional.js';
-import { expectClose, randomValues, thrown } from './helpers.js';
+import { randomValues, thrown } from './helpers.js';
+import { type Encoded, expectTensor as expectTensorWithin, fromEncoded } from './fixture-tensors.js';
 
-interface Encoded {
-  shape: number[];
-  data: number[];
-}
 interface ConvFixture {
   name: string;
   options: Conv2dOptions;
@@ -28,21 +25,8 @@ const fixtures: ConvFixture[] = JSON.parse(readFileSync(new URL('./fixtures/conv
 
 // Float32 results against a float64 reference.
 const TOLERANCE = { rtol: 1e-4, atol: 5e-5 };
+const expectTensor = (what: string, actual: Tensor | null, expected: Encoded, tol = TOLERANCE): void => expectTensorWithin(what, actual, expected, tol);
 
-const fromEncoded = (e: Encoded, requiresGrad = false): Tensor => {
-  const t = Tensor.from(Float32Array.from(e.data), e.shape);
-  return requiresGrad ? t.requiresGrad_() : t;
-};
-
-function expectTensor(what: string, actual: Tensor | null, expected: Encoded): void {
-  expect(actual, `${what} is null`).not.toBeNull();
-  expect(actual!.shape, `${what} shape`).toEqual(expected.shape);
-  try {
-    expectClose(actual!.data(), expected.data, TOLERANCE);
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-}
 
 describe('conv2d fixtures', () => {
   it('cover stride, padding (same with even kernels), dilation, groups, depthwise, 1x1 and activations', () => {

@@ -7,13 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, DTypeError, gradcheck, manualSeed, ones, ShapeError, Tensor, tensor } from '../lib/index.js';
 import { batchNorm, dropout, dropout2d } from '../lib/nn/functional_norm.js';
 import { expectClose, randomValues, thrown } from './helpers.js';
+import { type Encoded, expectTensor as expectTensorWithin, fromEncoded } from './fixture-tensors.js';
 
 // ---- the fixtures ---------------------------------------------------------------------------
 
-interface Encoded {
-  shape: number[];
-  data: number[];
-}
 interface NormFixture {
   name: string;
   training: boolean;
@@ -36,22 +33,10 @@ const fixtures: NormFixture[] = JSON.parse(readFileSync(new URL('./fixtures/norm
 
 // Float32 results against a float64 reference.
 const TOLERANCE = { rtol: 1e-4, atol: 2e-5 };
+const expectTensor = (what: string, actual: Tensor | null, expected: Encoded, tol = TOLERANCE): void => expectTensorWithin(what, actual, expected, tol);
 
-const fromEncoded = (e: Encoded, requiresGrad = false): Tensor => {
-  const t = Tensor.from(Float32Array.from(e.data), e.shape);
-  return requiresGrad ? t.requiresGrad_() : t;
-};
 const maybe = (e: Encoded | null, requiresGrad = false): Tensor | null => (e === null ? null : fromEncoded(e, requiresGrad));
 
-function expectTensor(what: string, actual: Tensor | null, expected: Encoded, tol = TOLERANCE): void {
-  expect(actual, `${what} is null`).not.toBeNull();
-  expect(actual!.shape, `${what} shape`).toEqual(expected.shape);
-  try {
-    expectClose(actual!.data(), expected.data, tol);
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-}
 
 describe('batchNorm fixtures', () => {
   it('cover 2-D, 3-D and 4-D inputs, training and eval, with and without affine and running stats', () => {

@@ -8,12 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, DTypeError, gradcheck, ShapeError, Tensor, tensor } from '../lib/index.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../lib/nn/functional.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../lib/nn/pooling.js';
-import { expectClose, randomValues, thrown } from './helpers.js';
+import { randomValues, thrown } from './helpers.js';
+import { type Encoded, expectTensor as expectTensorWithin, fromEncoded } from './fixture-tensors.js';
 
-interface Encoded {
-  shape: number[];
-  data: number[];
-}
 type Pair = number | [number, number];
 interface PoolFixture {
   name: string;
@@ -38,18 +35,8 @@ interface PoolFixture {
 
 const fixtures: PoolFixture[] = JSON.parse(readFileSync(new URL('./fixtures/pool.json', import.meta.url), 'utf8'));
 const TOLERANCE = { rtol: 1e-5, atol: 1e-6 };
+const expectTensor = (what: string, actual: Tensor | null, expected: Encoded, tol = TOLERANCE): void => expectTensorWithin(what, actual, expected, tol);
 
-const fromEncoded = (e: Encoded): Tensor => Tensor.from(Float32Array.from(e.data), e.shape);
-
-function expectTensor(what: string, actual: Tensor | null, expected: Encoded): void {
-  expect(actual, `${what} is null`).not.toBeNull();
-  expect(actual!.shape, `${what} shape`).toEqual(expected.shape);
-  try {
-    expectClose(actual!.data(), expected.data, TOLERANCE);
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-}
 
 function apply(fx: PoolFixture, x: Tensor): Tensor {
   const { kernelSize, outputSize, ...options } = fx.args;
