@@ -3,7 +3,6 @@
 // (depthwise included), bias or none, every activation, N = 1 and 3, 1x1 kernels; results
 // bitwise equal for any thread count; the autograd node; validation messages.
 #include <cstring>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,13 +21,7 @@ namespace {
 
 using tg_testing::ErrorOf;
 
-std::vector<float> Uniform(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using tg_testing::Uniform;
 
 Tensor Random(const Shape& shape, uint32_t seed) {
   const std::vector<float> v = Uniform(static_cast<size_t>(CheckedNumel(shape)), -1.0f, 1.0f, seed);

@@ -6,7 +6,6 @@
 // channel-wise masks, the backward, p at 0 and 1, and bad p.
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -28,13 +27,7 @@ using tg_testing::ErrorOf;
 using tg_testing::SameBits;
 using tg_testing::ExpectNear;
 
-std::vector<float> Uniform(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using tg_testing::Uniform;
 
 Tensor FromVector(const std::vector<float>& v, const Shape& shape) { return FromCopy(v.data(), shape, DType::kFloat32); }
 

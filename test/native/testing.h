@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cstdint>
 #include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -81,6 +83,15 @@ inline bool SameBits(const std::vector<T>& a, const std::vector<T>& b) {
 }
 
 inline bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// n floats uniform in [lo, hi), the same for a given seed on every platform's mt19937.
+inline std::vector<float> Uniform(size_t n, float lo, float hi, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
 
 // The message of the tg::Error that fn throws ("" when it throws none).
 template <class Fn>
