@@ -1,18 +1,9 @@
 // The graph is freed after backward: a training loop's native memory stays flat, with or
 // without the garbage collector's help for the saved tensors.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { F, linear, type Tensor, manualSeed, memoryStats, rand, randn, tensor, zeros } from '../lib/index.js';
+import { getGc } from './helpers.js';
 
-function getGc(): (() => void) | undefined {
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}
 const gc = getGc();
 
 const expSum = (x: Tensor) => x.exp().sum();

@@ -1,9 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DataLoader, type Dataset, defaultCollate, randomSplit, Subset, TensorDataset } from '../lib/data/index.js';
 import { ArgumentError, arange, manualSeed, memoryStats, rand, ShapeError, Tensor, TensorgradError, tensor, zeros } from '../lib/index.js';
 import { native } from '../lib/native.js';
+import { getGc } from './helpers.js';
 
 // x: row i is [3i, 3i+1, 3i+2]; y: i (int32). A batch's y values name its samples.
 function xy(n: number): [Tensor, Tensor] {
@@ -387,16 +386,7 @@ describe('DataLoader: async prefetch on a native worker', () => {
 });
 
 describe('DataLoader: memory', () => {
-  const gc = (() => {
-    const g = (globalThis as { gc?: () => void }).gc;
-    if (typeof g === 'function') return g;
-    try {
-      setFlagsFromString('--expose-gc');
-      return runInNewContext('gc') as () => void;
-    } catch {
-      return undefined;
-    }
-  })();
+  const gc = getGc();
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   async function collect() {
     for (let i = 0; i < 3; i++) {

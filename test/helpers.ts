@@ -3,6 +3,8 @@
  * permutation, reductions, a seeded generator for test data, and close comparison. Nothing here
  * calls tensorgrad, so a test that compares against these can fail independently of it.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { expect } from 'vitest';
 
 export type Nested = number | Nested[];
@@ -236,4 +238,16 @@ export function thrown(fn: () => unknown): Error & { code?: string } {
     return e as Error & { code?: string };
   }
   return expect.fail('expected the call to throw');
+}
+
+/** The garbage collector, when it can be had (--expose-gc, or switched on at run time). */
+export function getGc(): (() => void) | undefined {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
 }

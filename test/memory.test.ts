@@ -1,19 +1,7 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { arange, emptyCache, memoryStats, setCacheLimit, Tensor, zeros } from '../lib/index.js';
+import { getGc } from './helpers.js';
 
-/** The garbage collector, when it can be had (--expose-gc, or switched on at run time). */
-function getGc(): (() => void) | undefined {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return g;
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}
 const gc = getGc();
 const MB = 1 << 20;
 const FLOATS_PER_MB = MB / 4;
