@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
-import { median, option } from '../scripts/cli-args.mjs';
+import { option, stepRate } from '../scripts/cli-args.mjs';
 import { lenet } from './drivers/tensorgrad-models.mjs';
 
 const { nn, optim } = tg;
@@ -28,14 +28,7 @@ function tensorgradRun(threads) {
     lossFn.call(model.call(x), y).backward();
     opt.step();
   };
-  for (let i = 0; i < 5; i++) step();
-  const rates = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < STEPS; i++) step();
-    rates.push((STEPS * BATCH) / ((performance.now() - t0) / 1e3));
-  }
-  return median(rates);
+  return stepRate(step, { warmup: 5, steps: STEPS, rounds: ROUNDS, batch: BATCH });
 }
 
 const torchScript = `

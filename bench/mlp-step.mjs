@@ -3,9 +3,8 @@
 // MNIST's shape: the arithmetic is the same as on real digits.
 //   Run: npm run bench:mlp   (node bench/mlp-step.mjs [--steps 300] [--rounds 5])
 import { execFileSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import * as tg from '../dist/index.js';
-import { median, option } from '../scripts/cli-args.mjs';
+import { option, stepRate } from '../scripts/cli-args.mjs';
 
 const STEPS = Number(option('steps', 300));
 const ROUNDS = Number(option('rounds', 5));
@@ -27,14 +26,7 @@ function tensorgradRun(threads) {
     const logits = tg.linear(h, w2, b2);
     tg.F.crossEntropy(logits, y).backward();
   };
-  for (let i = 0; i < 20; i++) step();
-  const rates = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < STEPS; i++) step();
-    rates.push((STEPS * BATCH) / ((performance.now() - t0) / 1e3));
-  }
-  return median(rates);
+  return stepRate(step, { warmup: 20, steps: STEPS, rounds: ROUNDS, batch: BATCH });
 }
 
 const torchScript = `
