@@ -1,4 +1,10 @@
 {
+  "variables": {
+    # Pin glibc symbols to old versions (native/platform/glibc_compat.cc), so the addon loads
+    # on glibc 2.28 (x86-64) and 2.17 (arm64). On by default for Linux with glibc; the
+    # prebuild script turns it off for musl.
+    "tg_glibc_compat%": "<!(node -p \"process.platform === 'linux' && !!process.report.getReport().header.glibcVersionRuntime ? 1 : 0\")"
+  },
   "targets": [
     {
       "target_name": "tensorgrad",
@@ -11,6 +17,27 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++14", "-std=gnu++1y"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-fvisibility=hidden"],
+      "conditions": [
+        ["OS=='linux'", {
+          # One binary for every user's Linux: the C++ runtime inside it (no GLIBCXX_
+          # versions to match), only the Node-API entry points exported.
+          "ldflags": [
+            "-static-libstdc++",
+            "-static-libgcc",
+            "-Wl,--version-script=<(module_root_dir)/native/platform/exports.map",
+            "-Wl,--no-as-needed,-l:libpthread.so.0,--as-needed"
+          ]
+        }],
+        ["OS=='linux' and tg_glibc_compat==1", {
+          "sources": ["native/platform/glibc_compat.cc"],
+          "ldflags": [
+            "-Wl,--wrap=pthread_create,--wrap=pthread_join,--wrap=pthread_detach,--wrap=pthread_once",
+            "-Wl,--wrap=pthread_key_create,--wrap=__pthread_key_create,--wrap=pthread_key_delete",
+            "-Wl,--wrap=pthread_getspecific,--wrap=pthread_setspecific,--wrap=pthread_mutex_trylock",
+            "-Wl,--wrap=exp,--wrap=log,--wrap=pow,--wrap=arc4random,--wrap=_dl_find_object"
+          ]
+        }]
+      ],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

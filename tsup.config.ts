@@ -4,7 +4,8 @@ import { defineConfig } from 'tsup';
 // and their .d.ts / .d.cts types. `shims` gives the CommonJS build import.meta.url, which
 // lib/native.ts uses to find the addon.
 export default defineConfig({
-  entry: ['lib/index.ts'],
+  // cli.ts is the package's bin (`npx tensorgrad info`).
+  entry: ['lib/index.ts', 'lib/cli.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   shims: true,
@@ -12,7 +13,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   outDir: 'dist',
-  external: ['node-gyp-build'],
   // Keep class names (Tensor, ShapeError, ...): error names and messages show them.
   keepNames: true,
 });

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ERR_OUT_OF_MEMORY'
   | 'ERR_INTERNAL'
   | 'ERR_NATIVE_NOT_BUILT'
+  | 'ERR_NATIVE_LOAD_FAILED'
   | 'ERR_GRADCHECK';
 
 export class TensorgradError extends Error {

@@ -2,11 +2,7 @@
  * The one typed interface to the C++ addon. Everything in lib/ reaches native code through
  * the `native` object exported here; nothing else loads the addon.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import nodeGypBuild from 'node-gyp-build';
+import { type AddonSource, loadAddon } from './addon.js';
 import { ArgumentError, DTypeError, IOError, ShapeError, TensorgradError } from './errors.js';
 
 /** An opaque handle to a native tensor; only lib/ touches it. */
@@ -19,6 +15,8 @@ export interface BackendInfo {
   isaOverrideIgnored: boolean;
   cpu: { sse2: boolean; avx2: boolean; fma: boolean; avx512f: boolean; neon: boolean };
   numThreads: number;
+  /** How the loaded binary was built. */
+  build: { compiler: string; arch: string; kernels: string[]; cxxRuntime?: string };
 }
 
 export interface MemoryStats {
@@ -151,41 +149,10 @@ export const PointwiseLoss = { mse: 0, l1: 1, bce: 2, bceWithLogits: 3 } as cons
 export const OptimizerKinds = { sgd: 0, adagrad: 1, rmsprop: 2, adam: 3, adamw: 4 } as const;
 export type OptimizerKind = (typeof OptimizerKinds)[keyof typeof OptimizerKinds];
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'tensorgrad') return dir;
-      } catch {
-        // an unreadable package.json on the way up is not ours
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new TensorgradError('tensorgrad: cannot find the package root (package.json)', 'ERR_NATIVE_NOT_BUILT');
-    dir = parent;
-  }
-}
+const loaded = loadAddon();
 
-function load(): NativeBinding {
-  const root = packageRoot();
-  try {
-    // prebuilds/<platform>-<arch>/ first, then build/Release (node-gyp).
-    return nodeGypBuild(root) as NativeBinding;
-  } catch (gypError) {
-    // `npm run build:cmake` (cmake-js) builds the same sources into build-cmake-js/Release.
-    const cmakeBuild = join(root, 'build-cmake-js', 'Release', 'tensorgrad.node');
-    if (existsSync(cmakeBuild)) return createRequire(import.meta.url)(cmakeBuild) as NativeBinding;
-    throw new TensorgradError(
-      `tensorgrad: the native addon is not built for ${process.platform}-${process.arch} (Node ${process.version}). ` +
-        `Build it with \`npm run build:native\` (node-gyp) or \`npm run build:cmake\` (cmake-js) in ${root}. ` +
-        `(${(gypError as Error).message.split('\n')[0]})`,
-      'ERR_NATIVE_NOT_BUILT',
-      { cause: gypError },
-    );
-  }
-}
+/** Where the addon was loaded from (`npx tensorgrad info` prints it). */
+export const addonLocation: { source: AddonSource; path: string } = { source: loaded.source, path: loaded.path };
 
-export const native: NativeBinding = load();
+export const native = loaded.binding as NativeBinding;
 native.setErrorClasses({ TensorgradError, ShapeError, DTypeError, ArgumentError, IOError });

@@ -40,8 +40,8 @@ function newest(dir) {
 // The generated project lists the sources: configure again when the source list changes.
 const project = ['Makefile', 'binding.sln'].map((f) => join(root, 'build', f)).find((f) => existsSync(f));
 const stale = !project || ['binding.gyp', join('native', 'sources.txt')].some((f) => statSync(join(root, f)).mtimeMs > statSync(project).mtimeMs);
-if (force || stale) run(bin('node-gyp'), ['rebuild', ...nodedirArgs()]);
-else run(bin('node-gyp'), ['build']);
+if (force || stale) run(bin('node-gyp'), ['rebuild', '--jobs=max', ...nodedirArgs()]);
+else run(bin('node-gyp'), ['build', '--jobs=max']);
 
 const dist = join(root, 'dist', 'index.js');
 if (force || !existsSync(dist) || statSync(dist).mtimeMs < newest(join(root, 'lib'))) {

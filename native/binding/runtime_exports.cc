@@ -1,10 +1,14 @@
 // Backend information, threads, the allocator, and the JS error classes.
 #include <napi.h>
 
+#include <initializer_list>
+#include <string>
+
 #include "binding/convert.h"
 #include "binding/env_data.h"
 #include "binding/errors.h"
 #include "binding/exports.h"
+#include "kernels/isa_target.h"
 #include "kernels/kernel_table.h"
 #include "runtime/allocator.h"
 #include "runtime/cpu_features.h"
@@ -15,6 +19,38 @@ namespace tg::binding {
 namespace {
 
 using Info = const Napi::CallbackInfo&;
+
+// How this binary was built, for bug reports (`npx tensorgrad info`).
+Napi::Object BuildInfo(Napi::Env env) {
+  Napi::Object build = Napi::Object::New(env);
+#if defined(__clang__)
+  build.Set("compiler", "clang " __clang_version__);
+#elif defined(__GNUC__)
+  build.Set("compiler", "gcc " __VERSION__);
+#elif defined(_MSC_VER)
+  build.Set("compiler", "msvc " + std::to_string(_MSC_FULL_VER));
+#endif
+#if defined(__x86_64__) || defined(_M_X64)
+  build.Set("arch", "x86_64");
+#elif defined(__aarch64__) || defined(_M_ARM64)
+  build.Set("arch", "aarch64");
+#else
+  build.Set("arch", "other");
+#endif
+  // The kernel sets compiled in: every ISA's on x86-64, the portable ones elsewhere.
+  Napi::Array kernels = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvx512}) {
+    if (isa == Isa::kRef || TG_X86_64) kernels.Set(i++, IsaName(isa));
+  }
+  build.Set("kernels", kernels);
+#if defined(_GLIBCXX_RELEASE)
+  build.Set("cxxRuntime", "libstdc++ " + std::to_string(_GLIBCXX_RELEASE) + " (" + std::to_string(__GLIBCXX__) + ")");
+#elif defined(_LIBCPP_VERSION)
+  build.Set("cxxRuntime", "libc++ " + std::to_string(_LIBCPP_VERSION));
+#endif
+  return build;
+}
 
 Napi::Value BackendInfo(Info info) {
   Napi::Env env = info.Env();
@@ -30,6 +66,7 @@ Napi::Value BackendInfo(Info info) {
   out.Set("isaOverrideIgnored", IsaOverrideIgnored());
   out.Set("cpu", cpu);
   out.Set("numThreads", NumThreads());
+  out.Set("build", BuildInfo(env));
   return out;
 }
 
