@@ -7,6 +7,8 @@ const reportDir = process.env.TG_REPORT_DIR;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The tarball tests pack and install the package: `npm run test:package` (vitest.packaging.config.ts).
+    exclude: ['test/packaging/**', '**/node_modules/**'],
     testTimeout: 30_000,
     pool: 'forks',
     reporters: reportDir ? ['default', 'json'] : ['default'],
