@@ -37,6 +37,9 @@ function report(file, p, f, note = '') {
 vitest('vitest.json');
 vitest('vitest-avx2.json');
 vitest('vitest-ref.json');
+vitest('vitest-package.json');
+vitest('vitest-arm64.json');
+vitest('vitest-no-avx.json');
 ctest('ctest.xml');
 ctest('ctest-asan.xml');
 console.log(`${passed} passed, ${failed} failed`);
