@@ -42,5 +42,6 @@ vitest('vitest-arm64.json');
 vitest('vitest-no-avx.json');
 ctest('ctest.xml');
 ctest('ctest-asan.xml');
+ctest('ctest-arm64.xml');
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -6,8 +6,10 @@
 //                                            (SSE4.2, no AVX): any AVX instruction outside the
 //                                            ISA regions that runs is SIGILL, and the addon
 //                                            must pick its portable kernels
-// --all runs every suite of `npm test` instead; other extra arguments go to vitest. Vitest runs in worker threads (--pool=threads): qemu-user
-// cannot follow a child process into another emulated binary. Its own native helpers
+// --all runs every suite of `npm test` instead; other extra arguments go to vitest. Tests get
+// 10 minutes each: emulation runs the portable kernels some 10-50x slower. Vitest runs in
+// worker threads (--pool=threads): qemu-user cannot follow a child process into another
+// emulated binary (tests that spawn Node run their child natively). Its own native helpers
 // (rolldown, esbuild, lightningcss) are fetched for arm64 into build-emulation/, beside the
 // repository's node_modules. With TG_REPORT_DIR set, the results go to vitest-<mode>.json there.
 import { spawnSync } from 'node:child_process';
