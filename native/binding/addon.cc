@@ -2,6 +2,8 @@
 // thread or a worker_thread, gets its own instance data and exports.
 #include <napi.h>
 
+#include <initializer_list>
+
 #include "binding/env_data.h"
 #include "binding/exports.h"
 
@@ -9,16 +11,13 @@ namespace tg::binding {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEnvData(env);
-  RegisterTensorExports(env, exports);
-  RegisterRuntimeExports(env, exports);
-  RegisterAutogradExports(env, exports);
-  RegisterNnExports(env, exports);
-  RegisterNormExports(env, exports);
-  RegisterPoolExports(env, exports);
-  RegisterConvExports(env, exports);
-  RegisterInplaceExports(env, exports);
-  RegisterOptimExports(env, exports);
-  RegisterAsyncExports(env, exports);
+  for (const ExportTable* table : {&kTensorExports, &kRuntimeExports, &kAutogradExports, &kNnExports, &kNormExports,
+                                   &kPoolExports, &kConvExports, &kInplaceExports, &kOptimExports, &kAsyncExports}) {
+    for (size_t i = 0; i < table->size; ++i) {
+      const ExportEntry& e = table->entries[i];
+      exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+    }
+  }
   return exports;
 }
 

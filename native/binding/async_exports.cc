@@ -129,10 +129,13 @@ Napi::Value IndexSelectAsync(Info info) {
   return promise;
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"indexSelectAsync", Guarded<IndexSelectAsync>},
+};
+
 }  // namespace
 
-void RegisterAsyncExports(Napi::Env env, Napi::Object exports) {
-  exports.Set("indexSelectAsync", Napi::Function::New(env, Guarded<IndexSelectAsync>, "indexSelectAsync"));
-}
+const ExportTable kAsyncExports = TableOf(kExports);
 
 }  // namespace tg::binding

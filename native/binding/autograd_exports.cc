@@ -60,21 +60,23 @@ Napi::Value SetGradEnabledOf(Info info) {
 
 Napi::Value IsGradEnabledOf(Info info) { return Napi::Boolean::New(info.Env(), GradEnabled()); }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"requiresGrad", Guarded<RequiresGradOf>},
+    {"setRequiresGrad", Guarded<SetRequiresGradOf>},
+    {"isLeaf", Guarded<IsLeafOf>},
+    {"grad", Guarded<GradOf>},
+    {"hasGrad", Guarded<HasGradOf>},
+    {"setGrad", Guarded<SetGradOf>},
+    {"gradFn", Guarded<GradFnOf>},
+    {"backward", Guarded<BackwardOf>},
+    {"detach", Guarded<DetachOf>},
+    {"setGradEnabled", Guarded<SetGradEnabledOf>},
+    {"isGradEnabled", Guarded<IsGradEnabledOf>},
+};
+
 }  // namespace
 
-void RegisterAutogradExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("requiresGrad", Guarded<RequiresGradOf>);
-  add("setRequiresGrad", Guarded<SetRequiresGradOf>);
-  add("isLeaf", Guarded<IsLeafOf>);
-  add("grad", Guarded<GradOf>);
-  add("hasGrad", Guarded<HasGradOf>);
-  add("setGrad", Guarded<SetGradOf>);
-  add("gradFn", Guarded<GradFnOf>);
-  add("backward", Guarded<BackwardOf>);
-  add("detach", Guarded<DetachOf>);
-  add("setGradEnabled", Guarded<SetGradEnabledOf>);
-  add("isGradEnabled", Guarded<IsGradEnabledOf>);
-}
+const ExportTable kAutogradExports = TableOf(kExports);
 
 }  // namespace tg::binding

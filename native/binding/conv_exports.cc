@@ -37,10 +37,13 @@ Napi::Value Conv2d(Info info) {
                                                  OptionalTensorArg(info, 2, "bias"), p));
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"conv2d", Guarded<Conv2d>},
+};
+
 }  // namespace
 
-void RegisterConvExports(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv2d", Napi::Function::New(env, Guarded<Conv2d>, "conv2d"));
-}
+const ExportTable kConvExports = TableOf(kExports);
 
 }  // namespace tg::binding

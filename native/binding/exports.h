@@ -1,19 +1,39 @@
-// Each *_exports.cc adds its functions to the module's exports.
+// Each *_exports.cc lists its functions in one table; binding/addon.cc registers every table
+// into each environment's exports.
 #pragma once
 
 #include <napi.h>
 
+#include <cstddef>
+
 namespace tg::binding {
 
-void RegisterTensorExports(Napi::Env env, Napi::Object exports);
-void RegisterRuntimeExports(Napi::Env env, Napi::Object exports);
-void RegisterAutogradExports(Napi::Env env, Napi::Object exports);
-void RegisterNnExports(Napi::Env env, Napi::Object exports);
-void RegisterNormExports(Napi::Env env, Napi::Object exports);
-void RegisterPoolExports(Napi::Env env, Napi::Object exports);
-void RegisterConvExports(Napi::Env env, Napi::Object exports);
-void RegisterInplaceExports(Napi::Env env, Napi::Object exports);
-void RegisterOptimExports(Napi::Env env, Napi::Object exports);
-void RegisterAsyncExports(Napi::Env env, Napi::Object exports);
+using NativeFunction = Napi::Value (*)(const Napi::CallbackInfo&);
+
+struct ExportEntry {
+  const char* name;
+  NativeFunction fn;
+};
+
+struct ExportTable {
+  const ExportEntry* entries;
+  size_t size;
+};
+
+template <size_t N>
+constexpr ExportTable TableOf(const ExportEntry (&entries)[N]) {
+  return {entries, N};
+}
+
+extern const ExportTable kTensorExports;
+extern const ExportTable kRuntimeExports;
+extern const ExportTable kAutogradExports;
+extern const ExportTable kNnExports;
+extern const ExportTable kNormExports;
+extern const ExportTable kPoolExports;
+extern const ExportTable kConvExports;
+extern const ExportTable kInplaceExports;
+extern const ExportTable kOptimExports;
+extern const ExportTable kAsyncExports;
 
 }  // namespace tg::binding

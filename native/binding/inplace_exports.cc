@@ -36,14 +36,16 @@ Napi::Value Normal(Info info) {
   return info.Env().Undefined();
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"fill_", Guarded<Fill>},
+    {"copy_", Guarded<Copy>},
+    {"uniform_", Guarded<Uniform>},
+    {"normal_", Guarded<Normal>},
+};
+
 }  // namespace
 
-void RegisterInplaceExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("fill_", Guarded<Fill>);
-  add("copy_", Guarded<Copy>);
-  add("uniform_", Guarded<Uniform>);
-  add("normal_", Guarded<Normal>);
-}
+const ExportTable kInplaceExports = TableOf(kExports);
 
 }  // namespace tg::binding

@@ -63,22 +63,24 @@ Napi::Value NllLoss(Info info) {
                                                   GetEnum<Reduction>(info, 4, "reduction", 3)));
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"cat", Guarded<Cat>},
+    {"stack", Guarded<Stack>},
+    {"narrow", Guarded<Narrow>},
+    {"expand", Guarded<Expand>},
+    {"gather", Guarded<Gather>},
+    {"indexSelect", Guarded<IndexSelect>},
+    {"activate", Guarded<Activate>},
+    {"step", Guarded<Step>},
+    {"softmax", Guarded<Softmax>},
+    {"pointwiseLoss", Guarded<PointwiseLoss>},
+    {"crossEntropy", Guarded<CrossEntropy>},
+    {"nllLoss", Guarded<NllLoss>},
+};
+
 }  // namespace
 
-void RegisterNnExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("cat", Guarded<Cat>);
-  add("stack", Guarded<Stack>);
-  add("narrow", Guarded<Narrow>);
-  add("expand", Guarded<Expand>);
-  add("gather", Guarded<Gather>);
-  add("indexSelect", Guarded<IndexSelect>);
-  add("activate", Guarded<Activate>);
-  add("step", Guarded<Step>);
-  add("softmax", Guarded<Softmax>);
-  add("pointwiseLoss", Guarded<PointwiseLoss>);
-  add("crossEntropy", Guarded<CrossEntropy>);
-  add("nllLoss", Guarded<NllLoss>);
-}
+const ExportTable kNnExports = TableOf(kExports);
 
 }  // namespace tg::binding

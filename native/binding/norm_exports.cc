@@ -28,12 +28,14 @@ Napi::Value Dropout(Info info) {
                                                   GetEnvData(info.Env()).generator));
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"batchNorm", Guarded<BatchNorm>},
+    {"dropout", Guarded<Dropout>},
+};
+
 }  // namespace
 
-void RegisterNormExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("batchNorm", Guarded<BatchNorm>);
-  add("dropout", Guarded<Dropout>);
-}
+const ExportTable kNormExports = TableOf(kExports);
 
 }  // namespace tg::binding

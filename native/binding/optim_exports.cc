@@ -33,13 +33,15 @@ Napi::Value ClipGradValue(Info info) {
   return info.Env().Undefined();
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"optimizerStep", Guarded<OptimizerStep>},
+    {"clipGradNorm", Guarded<ClipGradNorm>},
+    {"clipGradValue", Guarded<ClipGradValue>},
+};
+
 }  // namespace
 
-void RegisterOptimExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("optimizerStep", Guarded<OptimizerStep>);
-  add("clipGradNorm", Guarded<ClipGradNorm>);
-  add("clipGradValue", Guarded<ClipGradValue>);
-}
+const ExportTable kOptimExports = TableOf(kExports);
 
 }  // namespace tg::binding

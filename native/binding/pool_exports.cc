@@ -50,13 +50,15 @@ Napi::Value AdaptiveAvgPool2d(Info info) {
   return WrapTensor(info.Env(), autograd::AdaptiveAvgPool2d(TensorArg(info, 0, "input"), size[0], size[1]));
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"maxPool2d", Guarded<MaxPool2d>},
+    {"avgPool2d", Guarded<AvgPool2d>},
+    {"adaptiveAvgPool2d", Guarded<AdaptiveAvgPool2d>},
+};
+
 }  // namespace
 
-void RegisterPoolExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("maxPool2d", Guarded<MaxPool2d>);
-  add("avgPool2d", Guarded<AvgPool2d>);
-  add("adaptiveAvgPool2d", Guarded<AdaptiveAvgPool2d>);
-}
+const ExportTable kPoolExports = TableOf(kExports);
 
 }  // namespace tg::binding

@@ -124,17 +124,19 @@ Napi::Value SetErrorClasses(Info info) {
   return env.Undefined();
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"backendInfo", Guarded<BackendInfo>},
+    {"setNumThreads", Guarded<SetNumThreadsJs>},
+    {"getNumThreads", Guarded<GetNumThreadsJs>},
+    {"memoryStats", Guarded<MemoryStats>},
+    {"emptyCache", Guarded<EmptyCacheJs>},
+    {"setCacheLimit", Guarded<SetCacheLimitJs>},
+    {"setErrorClasses", Guarded<SetErrorClasses>},
+};
+
 }  // namespace
 
-void RegisterRuntimeExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("backendInfo", Guarded<BackendInfo>);
-  add("setNumThreads", Guarded<SetNumThreadsJs>);
-  add("getNumThreads", Guarded<GetNumThreadsJs>);
-  add("memoryStats", Guarded<MemoryStats>);
-  add("emptyCache", Guarded<EmptyCacheJs>);
-  add("setCacheLimit", Guarded<SetCacheLimitJs>);
-  add("setErrorClasses", Guarded<SetErrorClasses>);
-}
+const ExportTable kRuntimeExports = TableOf(kExports);
 
 }  // namespace tg::binding

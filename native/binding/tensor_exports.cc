@@ -182,38 +182,40 @@ Napi::Value Linear(Info info) {
                                                  static_cast<float>(GetNumber(info, 4, "negativeSlope"))));
 }
 
+// What this file adds to the module's exports (binding/addon.cc registers every table).
+constexpr ExportEntry kExports[] = {
+    {"fromTypedArray", Guarded<FromTypedArray>},
+    {"full", Guarded<Full>},
+    {"arange", Guarded<Arange>},
+    {"rand", Guarded<Rand>},
+    {"randn", Guarded<Randn>},
+    {"manualSeed", Guarded<ManualSeed>},
+    {"meta", Guarded<Meta>},
+    {"data", Guarded<Data>},
+    {"item", Guarded<Item>},
+    {"dispose", Guarded<Dispose>},
+    {"reshape", Guarded<Reshape>},
+    {"view", Guarded<View>},
+    {"transpose", Guarded<Transpose>},
+    {"permute", Guarded<Permute>},
+    {"slice", Guarded<Slice>},
+    {"select", Guarded<Select>},
+    {"contiguous", Guarded<Contiguous>},
+    {"clone", Guarded<Clone>},
+    {"toDType", Guarded<ToDType>},
+    {"unary", Guarded<Unary>},
+    {"binary", Guarded<Binary>},
+    {"binaryScalar", Guarded<BinaryScalar>},
+    {"clamp", Guarded<Clamp>},
+    {"reduce", Guarded<Reduce>},
+    {"mean", Guarded<Mean>},
+    {"argExtreme", Guarded<ArgExtreme>},
+    {"matmul", Guarded<Matmul>},
+    {"linear", Guarded<Linear>},
+};
+
 }  // namespace
 
-void RegisterTensorExports(Napi::Env env, Napi::Object exports) {
-  auto add = [&](const char* name, Napi::Value (*fn)(Info)) { exports.Set(name, Napi::Function::New(env, fn, name)); };
-  add("fromTypedArray", Guarded<FromTypedArray>);
-  add("full", Guarded<Full>);
-  add("arange", Guarded<Arange>);
-  add("rand", Guarded<Rand>);
-  add("randn", Guarded<Randn>);
-  add("manualSeed", Guarded<ManualSeed>);
-  add("meta", Guarded<Meta>);
-  add("data", Guarded<Data>);
-  add("item", Guarded<Item>);
-  add("dispose", Guarded<Dispose>);
-  add("reshape", Guarded<Reshape>);
-  add("view", Guarded<View>);
-  add("transpose", Guarded<Transpose>);
-  add("permute", Guarded<Permute>);
-  add("slice", Guarded<Slice>);
-  add("select", Guarded<Select>);
-  add("contiguous", Guarded<Contiguous>);
-  add("clone", Guarded<Clone>);
-  add("toDType", Guarded<ToDType>);
-  add("unary", Guarded<Unary>);
-  add("binary", Guarded<Binary>);
-  add("binaryScalar", Guarded<BinaryScalar>);
-  add("clamp", Guarded<Clamp>);
-  add("reduce", Guarded<Reduce>);
-  add("mean", Guarded<Mean>);
-  add("argExtreme", Guarded<ArgExtreme>);
-  add("matmul", Guarded<Matmul>);
-  add("linear", Guarded<Linear>);
-}
+const ExportTable kTensorExports = TableOf(kExports);
 
 }  // namespace tg::binding
