@@ -49,17 +49,17 @@ describe('binary checks', () => {
 
   const map = [
     'Linker script and memory map',
-    ' .text          0x0000000000001000      0x100 Release/obj.target/tensorgrad/native/kernels/eltwise_avx2.o',
+    ' .text          0x0000000000001000      0x100 Release/obj.target/tensorgrad/native/kernels/isa_avx2.o',
     ' .text._ZN2tg6InlineEv',
-    '                0x0000000000001100       0x40 Release/obj.target/tensorgrad/native/kernels/eltwise_avx2.o',
+    '                0x0000000000001100       0x40 Release/obj.target/tensorgrad/native/kernels/isa_avx2.o',
     ' .text          0x0000000000001200      0x100 Release/obj.target/tensorgrad/native/ops/tensor.o',
   ].join('\n');
   const disassembly = (lines: string[]) => ['0000000000001000 <kernel>:', ...lines].join('\n');
 
   it('reads a GNU ld link map, names on their own line included', () => {
     expect(checks.parseLinkMap(map)).toEqual([
-      [0x1000, 0x1100, '.text', 'Release/obj.target/tensorgrad/native/kernels/eltwise_avx2.o'],
-      [0x1100, 0x1140, '.text._ZN2tg6InlineEv', 'Release/obj.target/tensorgrad/native/kernels/eltwise_avx2.o'],
+      [0x1000, 0x1100, '.text', 'Release/obj.target/tensorgrad/native/kernels/isa_avx2.o'],
+      [0x1100, 0x1140, '.text._ZN2tg6InlineEv', 'Release/obj.target/tensorgrad/native/kernels/isa_avx2.o'],
       [0x1200, 0x1300, '.text', 'Release/obj.target/tensorgrad/native/ops/tensor.o'],
     ]);
   });

@@ -1,5 +1,6 @@
-// The contract between the GEMM driver (gemm_driver.cc) and each ISA's kernel file
-// (microkernel_ref.cc, microkernel_avx2.cc, microkernel_avx512.cc), written down once.
+// The contract between the GEMM driver (gemm_driver.cc) and each ISA's kernels
+// (microkernel_ref.cc; gemm_simd.inc, compiled in kernels/isa_avx2.cc and isa_avx512.cc),
+// written down once.
 //
 // Packed layouts (MR, NR from the ISA's GemmBlocking):
 //  - an A block, op(A) rows [0, mc) × depth [0, kc), becomes ceil(mc/MR) micro-panels of

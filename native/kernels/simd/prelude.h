@@ -1,17 +1,7 @@
 // What the SIMD kernel files need from outside their ISA region: <immintrin.h>, and the libm
 // fallback of the vector pow. The shared SIMD code itself is in the .inc files next to this
-// header, which a kernel file includes inside its region (isa_target.h says why), in order:
-//
-//   #include "kernels/simd/prelude.h"   // with the file's other headers, before BEGIN
-//   TG_TARGET_AVX2_BEGIN
-//   #define TG_SIMD_REGION
-//   namespace tg { namespace {
-//   #include "kernels/simd/traits_avx2.inc"    // struct V (or traits_avx512.inc)
-//   #include "kernels/simd/math.inc"           // NanMax & co., Exp, Log, Pow
-//   #include "kernels/simd/eltwise.inc"        // kernels and kEltwiseTable (or reduce.inc)
-//   }  const EltwiseKernels kEltwiseAvx2 = kEltwiseTable;  }
-//   #undef TG_SIMD_REGION
-//   TG_TARGET_END
+// header; simd/isa_unit.inc includes all of it inside a per-ISA file's region (isa_target.h
+// says why), and kernels/isa_avx2.cc and isa_avx512.cc are the whole of those files.
 #pragma once
 
 #include <cmath>
