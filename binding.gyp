@@ -1,8 +1,8 @@
 {
   "variables": {
     # Pin glibc symbols to old versions (native/platform/glibc_compat.cc), so the addon loads
-    # on glibc 2.28 (x86-64) and 2.17 (arm64). On by default for Linux with glibc; the
-    # prebuild script turns it off for musl.
+    # on old glibc (both prebuilds need 2.27). On for Linux with glibc, on x86-64 and arm64
+    # (the architectures the pins are written for); musl has no symbol versions to pin.
     "tg_glibc_compat%": "<!(node -p \"process.platform === 'linux' && !!process.report.getReport().header.glibcVersionRuntime ? 1 : 0\")"
   },
   "targets": [
@@ -24,13 +24,14 @@
           "ldflags": [
             "-static-libstdc++",
             "-static-libgcc",
-            "-Wl,--version-script=<(module_root_dir)/native/platform/exports.map",
-            "-Wl,--no-as-needed,-l:libpthread.so.0,--as-needed"
+            "-Wl,--version-script=<(module_root_dir)/native/platform/exports.map"
           ]
         }],
-        ["OS=='linux' and tg_glibc_compat==1", {
+        ["OS=='linux' and tg_glibc_compat==1 and target_arch in ('x64', 'arm64')", {
           "sources": ["native/platform/glibc_compat.cc"],
           "ldflags": [
+            # The pinned pthread functions live in libpthread.so.0 before glibc 2.34.
+            "-Wl,--no-as-needed,-l:libpthread.so.0,--as-needed",
             "-Wl,--wrap=pthread_create,--wrap=pthread_join,--wrap=pthread_detach,--wrap=pthread_once",
             "-Wl,--wrap=pthread_key_create,--wrap=__pthread_key_create,--wrap=pthread_key_delete",
             "-Wl,--wrap=pthread_getspecific,--wrap=pthread_setspecific,--wrap=pthread_mutex_trylock",

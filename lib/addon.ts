@@ -9,9 +9,9 @@
  *      (node-gyp-build's naming, so its tooling reads the folder too).
  * A candidate that exists but fails to load is an error, never a silent fallback to the next.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TensorgradError } from './errors.js';
 
@@ -41,14 +41,41 @@ export const BUILD_FROM_SOURCE = 'npx tensorgrad build-from-source';
 /** The platforms that npm packages of tensorgrad carry a prebuilt addon for. */
 export const PREBUILT_PLATFORMS = ['linux-x64-glibc', 'linux-arm64-glibc'] as const;
 
-export function currentPlatform(): Platform {
-  let libc: Platform['libc'] = null;
-  if (process.platform === 'linux') {
-    // Node reports the glibc it runs on; a Linux without one is musl (Alpine) or another libc.
-    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-    libc = header?.glibcVersionRuntime ? 'glibc' : 'musl';
+/** Node 20 releases before this lack node_api_post_finalizer, which the prebuilds import. */
+export const PREBUILD_MIN_NODE = '20.10.0';
+
+/**
+ * glibc or musl, from the dynamic loader Node's own binary names (its PT_INTERP string, in the
+ * first page): cheap, where process.report.getReport() can take seconds in a busy process.
+ */
+function detectLibc(): 'glibc' | 'musl' {
+  try {
+    const head = Buffer.alloc(4096);
+    const fd = openSync(process.execPath, 'r');
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const text = head.toString('latin1');
+    if (text.includes('/ld-musl-')) return 'musl';
+    if (text.includes('/ld-linux')) return 'glibc';
+  } catch {
+    // unreadable: ask Node below
   }
-  return { platform: process.platform, arch: process.arch, libc };
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+export function currentPlatform(): Platform {
+  return { platform: process.platform, arch: process.arch, libc: process.platform === 'linux' ? detectLibc() : null };
+}
+
+function versionAtLeast(version: string, min: string): boolean {
+  const a = version.replace(/^v/, '').split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
 }
 
 export function platformName(p: Platform): string {
@@ -79,7 +106,7 @@ export function prebuildPath(root: string, p: Platform): string {
 
 /** Where the addon may be, in the order they are tried. */
 export function addonCandidates(root: string, p: Platform, env: NodeJS.ProcessEnv = process.env): AddonCandidate[] {
-  if (env.TENSORGRAD_ADDON) return [{ source: 'TENSORGRAD_ADDON', path: env.TENSORGRAD_ADDON }];
+  if (env.TENSORGRAD_ADDON) return [{ source: 'TENSORGRAD_ADDON', path: resolve(env.TENSORGRAD_ADDON) }];
   return [
     { source: 'node-gyp build', path: join(root, 'build', 'Release', 'tensorgrad.node') },
     { source: 'cmake-js build', path: join(root, 'build-cmake-js', 'Release', 'tensorgrad.node') },
@@ -99,13 +126,26 @@ function notBuiltMessage(root: string, p: Platform, tried: AddonCandidate[]): st
 }
 
 /** Loads the first candidate that exists; throws a TensorgradError naming the platform otherwise. */
-export function loadAddon(root = packageRoot(), p = currentPlatform(), env: NodeJS.ProcessEnv = process.env): LoadedAddon {
+export function loadAddon(
+  root = packageRoot(),
+  p = currentPlatform(),
+  env: NodeJS.ProcessEnv = process.env,
+  nodeVersion = process.version,
+): LoadedAddon {
   const candidates = addonCandidates(root, p, env);
   const found = candidates.find((c) => existsSync(c.path));
   if (!found) {
     const code = env.TENSORGRAD_ADDON ? 'ERR_NATIVE_LOAD_FAILED' : 'ERR_NATIVE_NOT_BUILT';
-    if (env.TENSORGRAD_ADDON) throw new TensorgradError(`tensorgrad: TENSORGRAD_ADDON names ${env.TENSORGRAD_ADDON}, which does not exist`, code);
+    if (env.TENSORGRAD_ADDON) throw new TensorgradError(`tensorgrad: TENSORGRAD_ADDON names ${candidates[0]!.path}, which does not exist`, code);
     throw new TensorgradError(notBuiltMessage(root, p, candidates), code);
+  }
+  // Loading would succeed there, and the process die at the first garbage collection.
+  if (found.source === 'prebuild' && !versionAtLeast(nodeVersion, PREBUILD_MIN_NODE)) {
+    throw new TensorgradError(
+      `tensorgrad: the prebuilt addon needs Node ${PREBUILD_MIN_NODE} or newer, this is Node ${nodeVersion}. ` +
+        `Upgrade Node, or build the addon for this Node from source (needs a C++17 compiler, make and Python 3) with: ${BUILD_FROM_SOURCE}`,
+      'ERR_NATIVE_LOAD_FAILED',
+    );
   }
   try {
     return { binding: createRequire(import.meta.url)(found.path), source: found.source, path: found.path };

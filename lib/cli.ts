@@ -86,6 +86,7 @@ function nodeGypScript(root: string): string | null {
     process.env.npm_config_node_gyp,
     join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
     join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),  // Windows
   ];
   return candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
 }
@@ -96,11 +97,19 @@ function buildFromSource(): number {
   // Node's own headers, where this Node has them, spare node-gyp a download.
   const prefix = join(dirname(process.execPath), '..');
   const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+  // Without a node-gyp at hand, npm fetches one (npm_execpath: the npm that runs us, if any).
+  const npm = process.env.npm_execpath;
   const [cmd, args] = script
     ? [process.execPath, [script, 'rebuild', '--jobs=max', ...nodedir]]
-    : ['npm', ['exec', '--yes', '--', 'node-gyp', 'rebuild', '--jobs=max', ...nodedir]];
+    : npm
+      ? [process.execPath, [npm, 'exec', '--yes', '--', 'node-gyp', 'rebuild', '--jobs=max', ...nodedir]]
+      : ['npm', ['exec', '--yes', '--', 'node-gyp', 'rebuild', '--jobs=max', ...nodedir]];
   console.log(`tensorgrad: building the addon from source in ${root}`);
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' && cmd === 'npm' });
+  if (result.error) {
+    console.error(`tensorgrad: cannot run ${cmd}: ${result.error.message}`);
+    return 1;
+  }
   if (result.status !== 0) {
     console.error('tensorgrad: the build failed; it needs a C++17 compiler (g++ 9+ or clang 10+), make and Python 3.');
     return result.status ?? 1;

@@ -10,17 +10,22 @@
 // architecture's ELF.
 //   node scripts/binary-checks.mjs FILE.node [--max-glibc 2.28]
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const ENTRY_POINTS = ['napi_register_module_v1', 'node_api_module_get_api_version_v1'];
 const ALLOWED_LIBS = /^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|ld-linux[-\w.]*\.so\.\d)$/;
 
 const readelf = (args, file) => execFileSync('readelf', ['-W', ...args, file], { encoding: 'utf8', maxBuffer: 1 << 28 });
 
-/** Compares dotted versions: -1, 0 or 1. */
+/** Compares dotted numeric versions: -1, 0 or 1; throws on anything else. */
 export function compareVersions(a, b) {
-  const x = a.split('.').map(Number);
-  const y = b.split('.').map(Number);
+  const parse = (v) => {
+    if (!/^\d+(\.\d+)*$/.test(v)) throw new Error(`not a dotted numeric version: ${v}`);
+    return v.split('.').map(Number);
+  };
+  const x = parse(a);
+  const y = parse(b);
   for (let i = 0; i < Math.max(x.length, y.length); ++i) {
     const d = (x[i] ?? 0) - (y[i] ?? 0);
     if (d !== 0) return Math.sign(d);
@@ -33,12 +38,17 @@ export function inspectBinary(file) {
   const versionsText = readelf(['-V'], file);
   const needs = versionsText.slice(versionsText.indexOf("Version needs section '.gnu.version_r'"));
   const versions = [...needs.matchAll(/Name: (\S+)\s+Flags/g)].map((m) => m[1]);
-  const glibc = versions.filter((v) => v.startsWith('GLIBC_')).map((v) => v.slice(6)).sort(compareVersions);
+  // GLIBC_PRIVATE, GLIBC_ABI_DT_RELR and such are not release numbers: binaryProblems names them.
+  const glibc = versions.filter((v) => /^GLIBC_\d+(\.\d+)+$/.test(v)).map((v) => v.slice(6)).sort(compareVersions);
   const exports = [];
+  const undefinedWraps = [];
   for (const line of readelf(['--dyn-syms'], file).split('\n')) {
     // Num: Value Size Type Bind Vis Ndx Name
     const f = line.trim().split(/\s+/);
-    if (f.length < 8 || !/^\d+:$/.test(f[0]) || f[6] === 'UND' || f[3] === 'SECTION' || f[3] === 'FILE') continue;
+    if (f.length < 8 || !/^\d+:$/.test(f[0])) continue;
+    // A --wrap=NAME whose __wrap_NAME was never defined loads, then dies at the first call.
+    if (f[6] === 'UND' && f[7].startsWith('__wrap_')) undefinedWraps.push(f[7]);
+    if (f[6] === 'UND' || f[3] === 'SECTION' || f[3] === 'FILE') continue;
     if (f[4] === 'GLOBAL' || f[4] === 'WEAK' || f[4] === 'UNIQUE') exports.push(f[7].replace(/@.*/, ''));
   }
   const dynamic = readelf(['-d'], file);
@@ -49,6 +59,7 @@ export function inspectBinary(file) {
     versions,
     maxGlibc: glibc.at(-1) ?? null,
     exports: exports.sort(),
+    undefinedWraps,
     needed,
     stripped: !/\s\.symtab\s/.test(sections),
   };
@@ -57,8 +68,11 @@ export function inspectBinary(file) {
 /** Every way `info` (from inspectBinary) falls short of a binary that runs on users' machines. */
 export function binaryProblems(info, { maxGlibc = '2.28' } = {}) {
   const problems = [];
+  const odd = info.versions.filter((v) => v.startsWith('GLIBC_') && !/^GLIBC_\d+(\.\d+)+$/.test(v));
+  if (odd.length) problems.push(`needs glibc versions that are not releases: ${odd.join(', ')}`);
+  if (info.undefinedWraps?.length) problems.push(`has --wrap references nothing defines: ${info.undefinedWraps.join(', ')}`);
   if (info.maxGlibc && compareVersions(info.maxGlibc, maxGlibc) > 0) {
-    const newer = info.versions.filter((v) => v.startsWith('GLIBC_') && compareVersions(v.slice(6), maxGlibc) > 0);
+    const newer = info.versions.filter((v) => /^GLIBC_\d+(\.\d+)+$/.test(v) && compareVersions(v.slice(6), maxGlibc) > 0);
     problems.push(`needs glibc ${info.maxGlibc} (above ${maxGlibc}): ${newer.join(', ')}`);
   }
   const runtime = info.versions.filter((v) => /^(GLIBCXX|CXXABI|GCC)_/.test(v));
@@ -72,14 +86,20 @@ export function binaryProblems(info, { maxGlibc = '2.28' } = {}) {
   return problems;
 }
 
-// Instructions a CPU without AVX (Nehalem, say) cannot run: every VEX/EVEX SIMD mnemonic
-// starts with 'v' (verr/verw are old system instructions), the AVX-512 mask registers'
-// k-instructions, and the VEX-encoded BMI1/BMI2 integer ones.
-const NEEDS_AVX = /^(v(?!err|erw)\w+|k(mov|and|andn|or|xor|xnor|not|shift\w+|ortest|test|unpck|add)[bwdq]|andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx)$/;
+// Instructions the baseline x86-64 (SSE2) may not have, which only the ISA regions may use:
+// every VEX/EVEX SIMD mnemonic starts with 'v' (verr/verw are old system instructions), the
+// AVX-512 mask registers' k-instructions, the VEX-encoded BMI1/BMI2 integer ones, and the
+// non-VEX ones that target("avx2") also enables (popcnt, lzcnt, movbe, adx; not tzcnt, which
+// GCC emits anywhere as `rep bsf`, the same on old CPUs for its non-zero inputs). "(bad)" is an
+// encoding objdump cannot decode, so cannot be vouched for.
+const NEEDS_AVX = /^(v(?!err|erw)\w+|k(mov|and|andn|or|xor|xnor|not|shift\w+|ortest|test|add)[bwdq]|kunpck(bw|wd|dq)|andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx|popcnt|lzcnt|movbe|adcx|adox|\(bad\))$/;
+// What objdump may print before the mnemonic.
+const PREFIX = /^(rex(\.\w+)?|data16|data32|addr32|lock|rep\w*|notrack|bnd|cs|ds|ss|es|fs|gs|xacquire|xrelease|\{\w+\})$/;
 // The input sections that hold an ISA file's own functions. A COMDAT section (.text._Z...)
 // would be an inline function or template compiled inside a region, which the linker may
-// pick for callers outside it: the hazard isa_target.h describes.
-const REGION_SECTIONS = new Set(['.text', '.text.unlikely', '.text.hot', '.text.startup']);
+// pick for callers outside it: the hazard isa_target.h describes. (.text.startup runs at load,
+// before any dispatch, so it is not a region's either.)
+const REGION_SECTIONS = new Set(['.text', '.text.unlikely', '.text.hot']);
 const ISA_OBJECT = /_(avx2|avx512)\.o$/;
 
 /** The input sections of executable code from a GNU ld link map: [start, end, section, object]. */
@@ -116,8 +136,12 @@ export function avxInstructions(disassembly) {
       fn = label[1];
       continue;
     }
-    const m = /^\s*([0-9a-f]+):\s+(?:(?:rex\.\w+|data16|lock|rep\w*|notrack|bnd|{\w+})\s+)*([a-z][\w.]*)/.exec(line);
-    if (m && NEEDS_AVX.test(m[2])) found.push([parseInt(m[1], 16), m[2], fn]);
+    const m = /^\s*([0-9a-f]+):\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const words = m[2].trim().split(/\s+/);
+    let i = 0;
+    while (i < words.length - 1 && PREFIX.test(words[i])) i += 1;
+    if (words[i] && NEEDS_AVX.test(words[i])) found.push([parseInt(m[1], 16), words[i], fn]);
   }
   return found;
 }
@@ -153,7 +177,7 @@ export function checkIsaRegions(file, mapText) {
   return isaRegionProblems(mapText, disassembly);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   const file = process.argv[2];
   const at = process.argv.indexOf('--max-glibc');
   const info = inspectBinary(file);

@@ -33,7 +33,9 @@ function need(cmd, pkg) {
 
 /** Unpacks an npm package (any platform's: npm pack checks none) into dir; returns dir. */
 function fetchPackage(spec, dir) {
-  if (existsSync(join(dir, 'package.json'))) return dir;
+  const wanted = spec.slice(spec.lastIndexOf('@') + 1);
+  const have = existsSync(join(dir, 'package.json')) ? JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version : null;
+  if (have === wanted) return dir;  // an earlier run's, of the same version
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const packed = spawnSync('npm', ['pack', '--silent', '--pack-destination', dir, spec], { encoding: 'utf8' });

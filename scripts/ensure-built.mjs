@@ -9,6 +9,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// An npm pack that died before postpack left package.json without its scripts and dev tools.
+try {
+  (await import('./pack-manifest.mjs')).restoreManifest();
+} catch (error) {
+  console.error(error.message);
+  process.exit(1);
+}
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const force = process.argv.includes('--force');
 

@@ -4,9 +4,13 @@
 //   node scripts/pack-manifest.mjs strip     (prepack) save package.json, drop scripts and
 //                                            the development-only fields
 //   node scripts/pack-manifest.mjs restore   (postpack) put the saved one back
-// strip restores a copy left by a pack that died before postpack, before it saves again.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// A pack that died between the two leaves package.json stripped and the original beside it:
+// strip, restore and scripts/ensure-built.mjs (which every npm script runs) put it back when
+// package.json is still exactly the stripped one, and refuse otherwise, never overwriting an
+// edit.
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,23 +28,38 @@ function writeAtomic(path, text) {
   renameSync(`${path}.tmp`, path);
 }
 
-function restore() {
-  if (existsSync(saved)) renameSync(saved, manifest);
+/** Puts the saved package.json back, if a pack left one; throws if package.json changed since. */
+export function restoreManifest() {
+  if (!existsSync(saved)) return;
+  const original = JSON.parse(readFileSync(saved, 'utf8'));
+  const current = JSON.parse(readFileSync(manifest, 'utf8'));
+  if (!isDeepStrictEqual(current, publishedManifest(original))) {
+    throw new Error(
+      `pack-manifest: ${saved} holds the package.json an interrupted npm pack set aside, but package.json ` +
+        'has changed since; merge the two by hand and delete package.json.prepack',
+    );
+  }
+  renameSync(saved, manifest);
 }
 
 function strip() {
-  restore();
+  restoreManifest();
   const text = readFileSync(manifest, 'utf8');
   writeAtomic(saved, text);
   writeAtomic(manifest, `${JSON.stringify(publishedManifest(JSON.parse(text)), null, 2)}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   const command = process.argv[2];
-  if (command === 'strip') strip();
-  else if (command === 'restore') restore();
-  else {
-    console.error('usage: node scripts/pack-manifest.mjs strip|restore');
-    process.exit(2);
+  try {
+    if (command === 'strip') strip();
+    else if (command === 'restore') restoreManifest();
+    else {
+      console.error('usage: node scripts/pack-manifest.mjs strip|restore');
+      process.exit(2);
+    }
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
   }
 }

@@ -11,7 +11,7 @@
 // AVX outside the ISA regions fails the build.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binaryProblems, checkIsaRegions, inspectBinary } from './binary-checks.mjs';
@@ -45,12 +45,29 @@ function filesUnder(dir) {
     .sort();
 }
 
-/** What a prebuild is built from: the native sources, binding.gyp and the source list reader. */
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/**
+ * What a prebuild is made from: the native sources, binding.gyp and its source-list reader,
+ * this script and its checks (a tightened check re-checks), node-addon-api's and Node's
+ * headers (the Node that builds is the one whose headers are used), and the compilers.
+ */
 export function sourceHash() {
   const hash = createHash('sha256');
-  const inputs = ['binding.gyp', 'scripts/native-sources.cjs', ...filesUnder(join(root, 'native')).map((f) => relative(root, f))];
-  for (const file of inputs) hash.update(`${file}\0`).update(readFileSync(join(root, file)));
+  const files = ['binding.gyp', 'scripts/native-sources.cjs', 'scripts/prebuild.mjs', 'scripts/binary-checks.mjs',
+    ...filesUnder(join(root, 'native')).map((f) => relative(root, f))];
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file)));
+  const addonApi = JSON.parse(readFileSync(join(root, 'node_modules', 'node-addon-api', 'package.json'), 'utf8')).version;
+  const compilers = Object.values(TARGETS).map((t) => `${t.tools}g++ ${output(`${t.tools}g++`, ['-dumpfullversion']) ?? 'missing'}`);
+  hash.update(JSON.stringify({ addonApi, node: process.version, compilers, MAX_GLIBC }));
   return hash.digest('hex');
+}
+
+// The build sees only what it is given: a user's CFLAGS=-ffast-math or an npm_config_* must not
+// reach the binaries everyone installs.
+function buildEnv(extra) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(C|CXX|CPP|LD)FLAGS$|^npm_config_/i.test(k)));
+  return { ...env, ...extra };
 }
 
 function stage(name) {
@@ -73,14 +90,7 @@ function build(name, target) {
   const map = join(dir, 'tensorgrad.map');
   const prefix = join(dirname(process.execPath), '..');
   const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
-  const env = {
-    ...process.env,
-    CC: tool('gcc'),
-    CXX: tool('g++'),
-    LINK: tool('g++'),
-    AR: tool('ar'),
-    LDFLAGS: `-Wl,-Map,${map}`,
-  };
+  const env = buildEnv({ CC: tool('gcc'), CXX: tool('g++'), LINK: tool('g++'), AR: tool('ar'), LDFLAGS: `-Wl,-Map,${map}` });
   console.log(`\n==> prebuild ${name} with ${output(tool('g++'), ['--version']).split('\n')[0]}`);
   run(process.execPath, [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--jobs=max', `--arch=${target.arch}`, ...nodedir], { cwd: dir, env });
   const unstripped = join(dir, 'build', 'Release', 'tensorgrad.node');
@@ -99,7 +109,7 @@ function build(name, target) {
   if (problems.length) throw new Error(`prebuild: ${name} is not fit to ship:\n  ${problems.join('\n  ')}`);
   console.log(`prebuild: ${relative(root, out)}: ${(info.bytes / 1e6).toFixed(2)} MB, glibc ${info.maxGlibc}, exports ${info.exports.join(', ')}` +
     (isa ? `; ${isa.inside} AVX instructions, all inside the ISA regions` : ''));
-  return { file: prebuildFile(target), bytes: info.bytes, glibc: info.maxGlibc, compiler: `${tool('g++')} ${output(tool('g++'), ['-dumpfullversion'])}` };
+  return { file: prebuildFile(target), bytes: info.bytes, sha256: sha256(out), glibc: info.maxGlibc, compiler: `${tool('g++')} ${output(tool('g++'), ['-dumpfullversion'])}` };
 }
 
 function main(argv) {
@@ -112,7 +122,10 @@ function main(argv) {
   const previous = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : null;
   const hash = sourceHash();
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-  const fresh = (n) => previous?.sourceHash === hash && previous?.targets?.[n] && existsSync(join(root, prebuildFile(TARGETS[n])));
+  const fresh = (n) => {
+    const file = join(root, prebuildFile(TARGETS[n]));
+    return previous?.sourceHash === hash && existsSync(file) && previous.targets?.[n]?.sha256 === sha256(file);
+  };
   if (argv.includes('--if-stale') && Object.keys(TARGETS).every(fresh)) {
     console.log('prebuild: prebuilds/ is up to date with the native sources');
     return;
@@ -130,7 +143,7 @@ function main(argv) {
   for (const [n, t] of Object.entries(targets)) console.log(`prebuild: ${n}: ${t.file} (${statSync(join(root, t.file)).size} bytes, glibc ${t.glibc})`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   try {
     main(process.argv.slice(2));
   } catch (error) {

@@ -2,9 +2,9 @@
 // user gets on a platform without a prebuild or with a binary that does not load.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addonCandidates, BUILD_FROM_SOURCE, currentPlatform, loadAddon, type Platform, platformName, prebuildPath } from '../lib/addon.js';
+import { addonCandidates, BUILD_FROM_SOURCE, currentPlatform, loadAddon, PREBUILD_MIN_NODE, type Platform, platformName, prebuildPath } from '../lib/addon.js';
 import { addonLocation } from '../lib/native.js';
 import { TensorgradError } from '../lib/index.js';
 
@@ -46,6 +46,20 @@ describe('addon location', () => {
   it('tries a local build before the prebuild, and TENSORGRAD_ADDON alone when set', () => {
     expect(addonCandidates(root, linuxX64, {}).map((c) => c.source)).toEqual(['node-gyp build', 'cmake-js build', 'prebuild']);
     expect(addonCandidates(root, linuxX64, { TENSORGRAD_ADDON: '/x/y.node' })).toEqual([{ source: 'TENSORGRAD_ADDON', path: '/x/y.node' }]);
+    // A relative path is taken from the working directory, as a shell user means it.
+    expect(addonCandidates(root, linuxX64, { TENSORGRAD_ADDON: 'build/x.node' })[0]!.path).toBe(resolve('build/x.node'));
+  });
+
+  it('refuses a prebuild on a Node 20 older than the Node-API it imports, and says what to do', () => {
+    mkdirSync(join(root, 'prebuilds', 'linux-x64'), { recursive: true });
+    writeFileSync(prebuildPath(root, linuxX64), 'not loaded: the version check comes first');
+    const error = thrown(() => loadAddon(root, linuxX64, {}, 'v20.9.0'));
+    expect(error.code).toBe('ERR_NATIVE_LOAD_FAILED');
+    expect(error.message).toContain(`needs Node ${PREBUILD_MIN_NODE} or newer, this is Node v20.9.0`);
+    expect(error.message).toContain(BUILD_FROM_SOURCE);
+    // From 20.10 on it tries to load it (and this one is not an ELF file).
+    expect(thrown(() => loadAddon(root, linuxX64, {}, 'v20.10.0')).message).toContain('does not load');
+    expect(thrown(() => loadAddon(root, linuxX64, {}, 'v22.1.0')).message).toContain('does not load');
   });
 
   it('on a platform without a prebuild, throws naming the platform and the build command', () => {

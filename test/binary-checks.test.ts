@@ -3,9 +3,10 @@
 // the tarball (scripts/pack-manifest.mjs).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const root = new URL('../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../', import.meta.url));
 const load = (path: string) => import(new URL(path, import.meta.url).href);
 const checks = await load('../scripts/binary-checks.mjs');
 const { publishedManifest } = await load('../scripts/pack-manifest.mjs');
@@ -24,6 +25,18 @@ describe('binary checks', () => {
     expect(checks.compareVersions('2.28', '2.3')).toBe(1);
     expect(checks.compareVersions('2.2.5', '2.17')).toBe(-1);
     expect(checks.compareVersions('2.17', '2.17.0')).toBe(0);
+    expect(() => checks.compareVersions('PRIVATE', '2.28')).toThrow(/not a dotted numeric version/);
+  });
+
+  it('a glibc version that is not a release (GLIBC_PRIVATE, GLIBC_ABI_DT_RELR) is a problem, not ignored', () => {
+    for (const odd of ['GLIBC_PRIVATE', 'GLIBC_ABI_DT_RELR']) {
+      const problems: string[] = checks.binaryProblems({ ...fit, versions: [...fit.versions, odd] });
+      expect(problems.join(), odd).toContain(odd);
+    }
+  });
+
+  it('a --wrap reference that nothing defines is a problem', () => {
+    expect(checks.binaryProblems({ ...fit, undefinedWraps: ['__wrap_exp'] }).join()).toContain('__wrap_exp');
   });
 
   it('passes a binary fit to ship and names each way another falls short', () => {
@@ -73,8 +86,14 @@ describe('binary checks', () => {
       '    1010:\tverw   %ax',
       '    1014:\trex.W vpaddd %zmm0,%zmm1,%zmm2',
       '    1018:\tcall   2000 <memcpy@plt>',
+      '    101c:\tcs vmovaps %ymm0,%ymm1',
+      '    1020:\tkunpckbw %k1,%k2,%k3',
+      '    1024:\tpopcnt %rax,%rbx',
+      '    1028:\t(bad)',
+      '    102c:\ttzcnt  %eax,%eax',
+      '    1030:\tlock cmpxchg %rcx,(%rdx)',
     ]));
-    expect(found.map((f: unknown[]) => f[1])).toEqual(['vfmadd231ps', 'kmovw', 'shlx', 'vpaddd']);
+    expect(found.map((f: unknown[]) => f[1])).toEqual(['vfmadd231ps', 'kmovw', 'shlx', 'vpaddd', 'vmovaps', 'kunpckbw', 'popcnt', '(bad)']);
   });
 
   it('allows AVX only in an ISA file\'s own .text: not in other objects, not in a COMDAT inline', () => {

@@ -1,11 +1,12 @@
 // Lets one prebuilt addon load on old glibc: every reference to a glibc symbol whose default
-// version is newer than the floor (2.28 on x86-64, Node 20's own; 2.17 on arm64, the oldest
-// aarch64 glibc) is bound to the old version here instead. The references come from our
+// version is newer than glibc 2.27 is bound here to the architecture's first version instead
+// (2.2.5 on x86-64, 2.17 on arm64). expf, logf and powf keep their 2.27 versions, so 2.27 is
+// what both prebuilds need (Node 20 itself needs 2.28). The references come from our
 // objects and from the static libstdc++/libgcc (built against Debian's glibc 2.36), so a
 // .symver in our own objects would not reach them: binding.gyp links with
 // -Wl,--wrap=NAME for each function below, which sends every reference to NAME to
-// __wrap_NAME. Keep that list and this file in step; scripts/check-binary.mjs fails the
-// build when a newer version slips in.
+// __wrap_NAME. Keep that list and this file in step; scripts/binary-checks.mjs fails the
+// prebuild when a newer version slips in.
 #if defined(__linux__)
 #include <features.h>  // defines __GLIBC__ (musl has no symbol versions, so nothing to pin)
 #endif
@@ -13,11 +14,11 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <link.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -61,8 +62,9 @@ TG_HIDDEN char __libc_single_threaded = 0;
 }
 
 // arc4random (2.36) is reachable from std::random_device, which the addon never uses but
-// links with libstdc++'s string instantiations. getrandom(2) by syscall, /dev/urandom when
-// the kernel predates it (3.17).
+// links with libstdc++'s string instantiations: getrandom(2) by syscall (Linux 3.17; Node 20
+// needs 4.18). Like glibc's own, it cannot fail: with no entropy it aborts rather than return
+// predictable values.
 extern "C" TG_HIDDEN uint32_t __wrap_arc4random(void) {
   uint32_t value = 0;
   size_t got = 0;
@@ -72,13 +74,7 @@ extern "C" TG_HIDDEN uint32_t __wrap_arc4random(void) {
     if (n > 0) {
       got += static_cast<size_t>(n);
     } else if (n < 0 && errno != EINTR) {
-      const int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-      if (fd >= 0) {
-        const ssize_t r = read(fd, out, sizeof value);
-        close(fd);
-        if (r == static_cast<ssize_t>(sizeof value)) return value;
-      }
-      return value;  // no entropy source at all: random_device's contract cannot be met
+      abort();
     }
   }
   return value;

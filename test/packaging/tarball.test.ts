@@ -6,9 +6,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const load = (path: string) => import(new URL(path, import.meta.url).href);
 const checks = await load('../../scripts/binary-checks.mjs');
 const { TARGETS, prebuildFile, sourceHash } = await load('../../scripts/prebuild.mjs');
@@ -42,12 +43,19 @@ function pathWithoutCompilers(dir: string, node = process.execPath): string {
 const NETWORK = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
 
 function run(cmd: string, args: string[], cwd: string, path = onlyNode) {
-  // Only HOME (npm's cache), PATH and the network settings come from outside: nothing of this
-  // checkout's environment.
+  // Only PATH, the network settings and npm's cache come from outside, and npm reads no config
+  // of this machine's (an ignore-scripts=true there would make the install tests vacuous).
   const network = Object.fromEntries(NETWORK.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
-  const env = { HOME: process.env.HOME ?? tmpdir(), PATH: path, ...network };
+  const env = {
+    HOME: join(work, 'home'),
+    PATH: path,
+    npm_config_userconfig: join(work, 'npmrc'),
+    npm_config_globalconfig: join(work, 'npmrc-global'),
+    npm_config_cache: join(process.env.HOME ?? tmpdir(), '.npm'),
+    ...network,
+  };
   const started = performance.now();
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 300_000 });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds: (performance.now() - started) / 1000 };
 }
 
@@ -90,6 +98,9 @@ beforeAll(() => {
   mkdirSync(unpacked);
   execFileSync('tar', ['xzf', tarball, '-C', unpacked]);
   onlyNode = pathWithoutCompilers(join(work, 'bin'));
+  mkdirSync(join(work, 'home'));
+  writeFileSync(join(work, 'npmrc'), 'fund=false\naudit=false\nupdate-notifier=false\n');
+  writeFileSync(join(work, 'npmrc-global'), '');
 }, 900_000);
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -111,6 +122,10 @@ describe('the tarball', () => {
     expect(pkg.devDependencies).toBeUndefined();
     expect(Object.keys(pkg.dependencies)).toEqual(['node-addon-api']);
     expect(pkg.bin).toEqual({ tensorgrad: './dist/cli.js' });
+    // dist/ is built by prepack (tsup), not whatever lay on disk: the tarball's is this checkout's.
+    for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'cli.js']) {
+      expect(readFileSync(join(unpacked, 'package', 'dist', f), 'utf8'), f).toBe(readFileSync(join(root, 'dist', f), 'utf8'));
+    }
     // The repository's package.json is back as it was (postpack).
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.prepare).toBeDefined();
     expect(existsSync(join(root, 'package.json.prepack'))).toBe(false);
@@ -150,6 +165,10 @@ describe('installed with no compiler on the machine', () => {
   let app = '';
   beforeAll(() => {
     app = project('app');
+  });
+
+  it('npm there runs with its defaults: scripts allowed', () => {
+    expect(run('npm', ['config', 'get', 'ignore-scripts'], app).stdout.trim()).toBe('false');
   });
 
   it('the PATH has no compiler, make or Python', () => {
