@@ -121,7 +121,7 @@ describe('the tarball', () => {
     expect(pkg.gypfile).toBe(false);
     expect(pkg.devDependencies).toBeUndefined();
     expect(Object.keys(pkg.dependencies)).toEqual(['node-addon-api']);
-    expect(pkg.bin).toEqual({ tensorgrad: './dist/cli.js' });
+    expect(pkg.bin).toEqual({ tensorgrad: 'dist/cli.js' });
     // dist/ is built by prepack (tsup), not whatever lay on disk: the tarball's is this checkout's.
     for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'cli.js']) {
       expect(readFileSync(join(unpacked, 'package', 'dist', f), 'utf8'), f).toBe(readFileSync(join(root, 'dist', f), 'utf8'));
