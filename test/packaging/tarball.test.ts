@@ -40,12 +40,15 @@ function pathWithoutCompilers(dir: string, node = process.execPath): string {
 }
 
 // How this machine reaches the registry (a proxy's CA, say): passed on, as a user's shell would.
+const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';
 const NETWORK = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
 
 function run(cmd: string, args: string[], cwd: string, path = onlyNode) {
   // Only PATH, the network settings and npm's cache come from outside, and npm reads no config
   // of this machine's (an ignore-scripts=true there would make the install tests vacuous).
-  const network = Object.fromEntries(NETWORK.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+  const network: Record<string, string> = Object.fromEntries(NETWORK.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+  // Node from the npm registry trusts only its bundled CAs; the system's, as Debian's Node does.
+  if (!network.NODE_EXTRA_CA_CERTS && existsSync(SYSTEM_CAS)) network.NODE_EXTRA_CA_CERTS = SYSTEM_CAS;
   const env = {
     HOME: join(work, 'home'),
     PATH: path,
