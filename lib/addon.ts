@@ -63,8 +63,13 @@ function detectLibc(): 'glibc' | 'musl' {
   } catch {
     // unreadable: ask Node below
   }
+  return glibcRuntimeVersion() ? 'glibc' : 'musl';
+}
+
+/** The glibc Node runs on, from its diagnostic report (slow in a busy process: not for every load). */
+export function glibcRuntimeVersion(): string | null {
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  return header?.glibcVersionRuntime ?? null;
 }
 
 export function currentPlatform(): Platform {

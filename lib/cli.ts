@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, release, type } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BUILD_FROM_SOURCE, currentPlatform, type LoadedAddon, loadAddon, packageRoot, platformName } from './addon.js';
+import { BUILD_FROM_SOURCE, currentPlatform, glibcRuntimeVersion, type LoadedAddon, loadAddon, packageRoot, platformName } from './addon.js';
 import type { BackendInfo } from './native.js';
 
 type Report = Record<string, unknown>;
@@ -26,7 +26,6 @@ function readJson(path: string): Record<string, unknown> | null {
 export function collectInfo(): Report {
   const root = packageRoot();
   const platform = currentPlatform();
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   const cpuList = cpus();
   const report: Report = {
     tensorgrad: (readJson(join(root, 'package.json'))?.version as string) ?? 'unknown',
@@ -37,7 +36,7 @@ export function collectInfo(): Report {
     npm: process.env.npm_config_user_agent ?? null,
     platform: platformName(platform),
     os: `${type()} ${release()}`,
-    glibc: header?.glibcVersionRuntime ?? null,
+    glibc: glibcRuntimeVersion(),
     cpu: { model: cpuList[0]?.model ?? 'unknown', cores: cpuList.length },
     env: { TENSORGRAD_ISA: process.env.TENSORGRAD_ISA ?? null, TENSORGRAD_ADDON: process.env.TENSORGRAD_ADDON ?? null },
   };
@@ -94,7 +93,8 @@ function nodeGypScript(root: string): string | null {
 function buildFromSource(): number {
   const root = packageRoot();
   const script = nodeGypScript(root);
-  // Node's own headers, where this Node has them, spare node-gyp a download.
+  // Node's own headers, where this Node has them, spare node-gyp a download (as
+  // scripts/script-helpers.mjs does for the repository's builds; the package does not ship scripts/).
   const prefix = join(dirname(process.execPath), '..');
   const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
   // Without a node-gyp at hand, npm fetches one (npm_execpath: the npm that runs us, if any).

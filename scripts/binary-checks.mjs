@@ -10,8 +10,8 @@
 // architecture's ELF.
 //   node scripts/binary-checks.mjs FILE.node [--max-glibc 2.28]
 import { execFileSync } from 'node:child_process';
-import { realpathSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { statSync } from 'node:fs';
+import { isMain } from './script-helpers.mjs';
 
 export const ENTRY_POINTS = ['napi_register_module_v1', 'node_api_module_get_api_version_v1'];
 const ALLOWED_LIBS = /^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|ld-linux[-\w.]*\.so\.\d)$/;
@@ -177,7 +177,7 @@ export function checkIsaRegions(file, mapText) {
   return isaRegionProblems(mapText, disassembly);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+if (isMain(import.meta.url)) {
   const file = process.argv[2];
   const at = process.argv.indexOf('--max-glibc');
   const info = inspectBinary(file);

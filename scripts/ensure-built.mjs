@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { localNodedirArgs } from './script-helpers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,11 +31,7 @@ function run(cmd, args) {
 
 // node-gyp downloads Node's headers unless told where they are; a Node installed with its
 // headers (as Debian's and the official tarballs are) has them next to the binary.
-function nodedirArgs() {
-  if (process.env.npm_config_nodedir) return [];
-  const prefix = join(dirname(process.execPath), '..');
-  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
-}
+const nodedirArgs = () => (process.env.npm_config_nodedir ? [] : localNodedirArgs());
 
 function newest(dir) {
   let latest = 0;

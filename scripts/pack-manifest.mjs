@@ -8,10 +8,11 @@
 // strip, restore and scripts/ensure-built.mjs (which every npm script runs) put it back when
 // package.json is still exactly the stripped one, and refuse otherwise, never overwriting an
 // edit.
-import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { isMain } from './script-helpers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manifest = join(root, 'package.json');
@@ -49,7 +50,7 @@ function strip() {
   writeAtomic(manifest, `${JSON.stringify(publishedManifest(JSON.parse(text)), null, 2)}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+if (isMain(import.meta.url)) {
   const command = process.argv[2];
   try {
     if (command === 'strip') strip();

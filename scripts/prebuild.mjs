@@ -11,10 +11,11 @@
 // AVX outside the ISA regions fails the build.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binaryProblems, checkIsaRegions, inspectBinary } from './binary-checks.mjs';
+import { isMain, localNodedirArgs } from './script-helpers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_GLIBC = '2.28';
@@ -54,7 +55,7 @@ const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest(
  */
 export function sourceHash() {
   const hash = createHash('sha256');
-  const files = ['binding.gyp', 'scripts/native-sources.cjs', 'scripts/prebuild.mjs', 'scripts/binary-checks.mjs',
+  const files = ['binding.gyp', 'scripts/native-sources.cjs', 'scripts/prebuild.mjs', 'scripts/binary-checks.mjs', 'scripts/script-helpers.mjs',
     ...filesUnder(join(root, 'native')).map((f) => relative(root, f))];
   for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file)));
   const addonApi = JSON.parse(readFileSync(join(root, 'node_modules', 'node-addon-api', 'package.json'), 'utf8')).version;
@@ -88,11 +89,9 @@ function build(name, target) {
   }
   const dir = stage(name);
   const map = join(dir, 'tensorgrad.map');
-  const prefix = join(dirname(process.execPath), '..');
-  const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
   const env = buildEnv({ CC: tool('gcc'), CXX: tool('g++'), LINK: tool('g++'), AR: tool('ar'), LDFLAGS: `-Wl,-Map,${map}` });
   console.log(`\n==> prebuild ${name} with ${output(tool('g++'), ['--version']).split('\n')[0]}`);
-  run(process.execPath, [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--jobs=max', `--arch=${target.arch}`, ...nodedir], { cwd: dir, env });
+  run(process.execPath, [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--jobs=max', `--arch=${target.arch}`, ...localNodedirArgs()], { cwd: dir, env });
   const unstripped = join(dir, 'build', 'Release', 'tensorgrad.node');
   const out = join(root, prebuildFile(target));
   mkdirSync(dirname(out), { recursive: true });
@@ -143,7 +142,7 @@ function main(argv) {
   for (const [n, t] of Object.entries(targets)) console.log(`prebuild: ${n}: ${t.file} (${statSync(join(root, t.file)).size} bytes, glibc ${t.glibc})`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+if (isMain(import.meta.url)) {
   try {
     main(process.argv.slice(2));
   } catch (error) {
