@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/kernel_table.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "ops/strided_loop.h"
 #include "runtime/status.h"
@@ -50,22 +51,25 @@ Tensor Unary(UnaryOp op, const Tensor& x) {
   if (x.is_contiguous()) {  // the common case, without the strided walk's bookkeeping
     const float* in = x.data<float>();
     float* o = out.data<float>();
-    ParallelFor(0, out.numel(), kEltwiseGrain, [&](int64_t b, int64_t e) { kernel(in + b, o + b, e - b); });
+    const int64_t n = out.numel();
+    Launch([=] { ParallelFor(0, n, kEltwiseGrain, [&](int64_t b, int64_t e) { kernel(in + b, o + b, e - b); }); }, x, out);
     return out;
   }
   const Shape xs = x.strides(), os = out.strides();
   const auto layout = Coalesce<2>(x.shape(), {&os, &xs});
   float* o = out.data<float>();
   const float* in = x.data<float>();
-  ForEachSpan(layout, kEltwiseGrain, [&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
-    if (st[1] == 1) return kernel(in + off[1], o + off[0], len);
-    float block[kGatherBlock];
-    for (int64_t i = 0; i < len; i += kGatherBlock) {
-      const int64_t n = std::min(kGatherBlock, len - i);
-      Gather(in + off[1] + i * st[1], st[1], n, block);
-      kernel(block, o + off[0] + i, n);
-    }
-  });
+  Launch([=] {
+    ForEachSpan(layout, kEltwiseGrain, [&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
+      if (st[1] == 1) return kernel(in + off[1], o + off[0], len);
+      float block[kGatherBlock];
+      for (int64_t i = 0; i < len; i += kGatherBlock) {
+        const int64_t n = std::min(kGatherBlock, len - i);
+        Gather(in + off[1] + i * st[1], st[1], n, block);
+        kernel(block, o + off[0] + i, n);
+      }
+    });
+  }, x, out);
   return out;
 }
 
@@ -78,7 +82,8 @@ Tensor Clamp(const Tensor& x, float lo, float hi) {
   const ClampKernel kernel = Kernels().eltwise->clamp;
   const float* src = in.data<float>();
   float* dst = out.data<float>();
-  ParallelFor(0, out.numel(), kEltwiseGrain, [&](int64_t b, int64_t e) { kernel(src + b, dst + b, e - b, lo, hi); });
+  const int64_t n = out.numel();
+  Launch([=] { ParallelFor(0, n, kEltwiseGrain, [&](int64_t b, int64_t e) { kernel(src + b, dst + b, e - b, lo, hi); }); }, in, out);
   return out;
 }
 
@@ -98,9 +103,10 @@ Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     const float* pa = a.data<float>();
     const float* pb = b.data<float>();
     float* o = out.data<float>();
-    ParallelFor(0, out.numel(), kEltwiseGrain, [&](int64_t lo, int64_t hi) {
-      kernel(pa + lo * sa, sa, pb + lo * sb, sb, o + lo, hi - lo);
-    });
+    const int64_t n = out.numel();
+    Launch([=] {
+      ParallelFor(0, n, kEltwiseGrain, [&](int64_t lo, int64_t hi) { kernel(pa + lo * sa, sa, pb + lo * sb, sb, o + lo, hi - lo); });
+    }, a, b, out);
     return out;
   }
   const Shape as = BroadcastStrides(a, shape), bs = BroadcastStrides(b, shape), os = out.strides();
@@ -108,20 +114,22 @@ Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   float* o = out.data<float>();
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
-  ForEachSpan(layout, kEltwiseGrain, [&](const std::array<int64_t, 3>& off, int64_t len, const std::array<int64_t, 3>& st) {
-    const float* x = pa + off[1];
-    const float* y = pb + off[2];
-    if (st[1] <= 1 && st[2] <= 1) return kernel(x, st[1], y, st[2], o + off[0], len);
-    float xb[kGatherBlock], yb[kGatherBlock];
-    for (int64_t i = 0; i < len; i += kGatherBlock) {
-      const int64_t n = std::min(kGatherBlock, len - i);
-      const float* xi = x + i * st[1];
-      const float* yi = y + i * st[2];
-      if (st[1] > 1) Gather(xi, st[1], n, xb), xi = xb;
-      if (st[2] > 1) Gather(yi, st[2], n, yb), yi = yb;
-      kernel(xi, st[1] > 1 ? 1 : st[1], yi, st[2] > 1 ? 1 : st[2], o + off[0] + i, n);
-    }
-  });
+  Launch([=] {
+    ForEachSpan(layout, kEltwiseGrain, [&](const std::array<int64_t, 3>& off, int64_t len, const std::array<int64_t, 3>& st) {
+      const float* x = pa + off[1];
+      const float* y = pb + off[2];
+      if (st[1] <= 1 && st[2] <= 1) return kernel(x, st[1], y, st[2], o + off[0], len);
+      float xb[kGatherBlock], yb[kGatherBlock];
+      for (int64_t i = 0; i < len; i += kGatherBlock) {
+        const int64_t n = std::min(kGatherBlock, len - i);
+        const float* xi = x + i * st[1];
+        const float* yi = y + i * st[2];
+        if (st[1] > 1) Gather(xi, st[1], n, xb), xi = xb;
+        if (st[2] > 1) Gather(yi, st[2], n, yb), yi = yb;
+        kernel(xi, st[1] > 1 ? 1 : st[1], yi, st[2] > 1 ? 1 : st[2], o + off[0] + i, n);
+      }
+    });
+  }, a, b, out);
   return out;
 }
 
@@ -132,10 +140,13 @@ Tensor BinaryScalar(BinaryOp op, const Tensor& a, float b, bool scalar_first) {
   const BinaryKernel kernel = Kernels().eltwise->binary[static_cast<int>(op)];
   const float* x = in.data<float>();
   float* o = out.data<float>();
-  ParallelFor(0, out.numel(), kEltwiseGrain, [&](int64_t lo, int64_t hi) {
-    if (scalar_first) kernel(&b, 0, x + lo, 1, o + lo, hi - lo);
-    else kernel(x + lo, 1, &b, 0, o + lo, hi - lo);
-  });
+  const int64_t n = out.numel();
+  Launch([=] {
+    ParallelFor(0, n, kEltwiseGrain, [&](int64_t lo, int64_t hi) {
+      if (scalar_first) kernel(&b, 0, x + lo, 1, o + lo, hi - lo);
+      else kernel(x + lo, 1, &b, 0, o + lo, hi - lo);
+    });
+  }, in, out);
   return out;
 }
 

@@ -39,12 +39,18 @@ class Storage {
   uint32_t version() const { return version_.load(std::memory_order_relaxed); }
   void BumpVersion() { version_.fetch_add(1, std::memory_order_relaxed); }
 
+  // The ticket of the last deferred task that uses this memory (runtime/executor.h): reading
+  // it waits for that task only. Touched on the JS thread alone.
+  uint64_t last_use() const { return last_use_; }
+  void set_last_use(uint64_t ticket) { last_use_ = ticket; }
+
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   std::function<void()> release_;
   void* owner_ = nullptr;
   std::atomic<uint32_t> version_{0};
+  uint64_t last_use_ = 0;
   std::shared_ptr<MemoryAccount> account_;
 };
 

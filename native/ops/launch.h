@@ -1,0 +1,72 @@
+// The second half of an op: its kernel, as a closure over raw pointers, sizes and plain
+// values, run by Launch. The first half (checks, output shape, allocation) has already run
+// on the calling thread.
+//
+//   Launch([=] { kernel(x_ptr, out_ptr, n); }, x, out);
+//
+// Eager (no deferred scope open): the closure runs now, after any deferred work still queued
+// (so program order holds). Deferred: it is queued on the environment's executor with the
+// storages of the tensors listed after it, which stay alive until it has run.
+//
+// Rules for the closure: capture by value ([=]), never a Tensor with autograd state (capture
+// data pointers, or Plain copies from autograd/graph.h), allocate nothing, and check data only
+// through Fail(): a failure found while running surfaces at the next wait.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "ops/tensor.h"
+#include "runtime/executor.h"
+
+namespace tg {
+namespace launch_detail {
+
+inline void Use(Task& task, const Tensor& t) {
+  if (t.defined()) task.keep.push_back(t.storage());
+}
+inline void Use(Task& task, const Tensor* t) {
+  if (t != nullptr) Use(task, *t);
+}
+inline void Use(Task& task, const std::vector<Tensor>& ts) {
+  for (const Tensor& t : ts) Use(task, t);
+}
+
+inline void Mark(uint64_t ticket, const Tensor& t) {
+  if (t.defined()) t.storage()->set_last_use(ticket);
+}
+inline void Mark(uint64_t ticket, const Tensor* t) {
+  if (t != nullptr) Mark(ticket, *t);
+}
+inline void Mark(uint64_t ticket, const std::vector<Tensor>& ts) {
+  for (const Tensor& t : ts) Mark(ticket, t);
+}
+
+}  // namespace launch_detail
+
+template <typename Fn, typename... Uses>
+void Launch(Fn&& fn, const Uses&... uses) {
+  Executor* executor = CurrentExecutor();
+  if (executor == nullptr) return fn();
+  if (!executor->deferring()) {
+    if (!executor->Idle() || executor->failed()) executor->WaitAll();
+    return fn();
+  }
+  std::unique_ptr<Task> task = MakeTask(std::forward<Fn>(fn));
+  task->cancel = executor->cancel_token();
+  task->keep.reserve(sizeof...(uses) + 1);
+  (launch_detail::Use(*task, uses), ...);
+  const uint64_t ticket = executor->Submit(std::move(task));
+  (launch_detail::Mark(ticket, uses), ...);
+}
+
+// Before the calling thread reads t's values (item(), data(), an op whose output shape depends
+// on them): waits for the deferred work that uses t's memory, and rethrows a failure.
+inline void WaitForData(const Tensor& t) {
+  Executor* executor = CurrentExecutor();
+  if (executor == nullptr || !t.defined()) return;
+  executor->Wait(t.storage()->last_use());
+}
+
+}  // namespace tg

@@ -1,0 +1,225 @@
+#include "runtime/executor.h"
+
+#include <chrono>
+#include <new>
+
+namespace tg {
+namespace {
+
+thread_local Executor* t_current = nullptr;
+
+// How long the worker spins for the next task before it sleeps. A planning JS thread submits
+// ops microseconds apart; waking a sleeping thread costs tens of microseconds on a VM.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#else
+  std::this_thread::yield();
+#endif
+}
+
+}  // namespace
+
+Executor* CurrentExecutor() { return t_current; }
+CurrentExecutorScope::CurrentExecutorScope(Executor* executor) : previous_(t_current) { t_current = executor; }
+CurrentExecutorScope::~CurrentExecutorScope() { t_current = previous_; }
+
+Executor::Executor(size_t capacity) : capacity_(capacity < 1 ? 1 : capacity) {}
+
+Executor::~Executor() {
+  Shutdown();
+  CollectFinished();
+}
+
+uint64_t Executor::Submit(std::unique_ptr<Task> task) {
+  CollectFinished();
+  uint64_t ticket;
+  bool wake;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stop_) Fail(StatusCode::kArgument, "the environment is shutting down: no more work can be queued");
+    if (queue_.size() >= capacity_) {
+      ++js_waiters_;
+      done_cv_.wait(lock, [&] { return queue_.size() < capacity_ || stop_; });
+      --js_waiters_;
+      if (stop_) Fail(StatusCode::kArgument, "the environment is shutting down: no more work can be queued");
+    }
+    if (!worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
+    queue_.push_back(std::move(task));
+    queued_.store(queue_.size(), std::memory_order_release);
+    ticket = submitted_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    wake = sleeping_;
+  }
+  if (wake) work_cv_.notify_one();
+  CollectFinished();
+  return ticket;
+}
+
+void Executor::WorkerLoop() {
+  for (;;) {
+    // Spin briefly for the next task (lock-free check), then sleep.
+    const auto deadline = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0; queued_.load(std::memory_order_acquire) == 0; ++i) {
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() >= deadline) break;
+      CpuRelax();
+    }
+    std::unique_ptr<Task> task;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (queue_.empty() && !stop_) {
+        sleeping_ = true;
+        work_cv_.wait(lock, [&] { return !queue_.empty() || stop_; });
+        sleeping_ = false;
+      }
+      if (stop_) return;
+      task = std::move(queue_.front());
+      queue_.pop_front();
+      queued_.store(queue_.size(), std::memory_order_release);
+    }
+    RunOne(std::move(task));
+  }
+}
+
+void Executor::RunOne(std::unique_ptr<Task> task) {
+  const bool cancelled = task->cancel != nullptr && task->cancel->cancelled.load(std::memory_order_acquire);
+  const bool skip = !task->marker && (cancelled || failed_.load(std::memory_order_acquire));
+  if (!skip) {
+    StatusCode code = StatusCode::kInternal;
+    std::string message;
+    bool threw = true;
+    try {
+      task->Run();
+      threw = false;
+    } catch (const Error& e) {
+      code = e.code();
+      message = e.what();
+    } catch (const std::bad_alloc&) {
+      code = StatusCode::kOutOfMemory;
+      message = "out of memory";
+    } catch (const std::exception& e) {
+      message = std::string("internal error: ") + e.what();
+    } catch (...) {
+      message = "internal error: unknown exception in a kernel";
+    }
+    if (threw) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!failed_.load(std::memory_order_relaxed)) {
+        error_code_ = code;
+        error_message_ = std::move(message);
+        failed_.store(true, std::memory_order_release);
+      }
+    }
+  }
+  Finish(std::move(task), skip);
+}
+
+void Executor::Finish(std::unique_ptr<Task> task, bool skipped) {
+  bool notify_js;
+  uint64_t done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_.push_back(std::move(task));
+    has_finished_.store(true, std::memory_order_release);
+    if (skipped) ++skipped_;
+    done = completed_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    notify_js = js_waiters_ > 0;
+  }
+  if (notify_js) done_cv_.notify_all();
+  // Claim the notification request at most once (the JS thread re-arms it).
+  uint64_t at = notify_at_.load(std::memory_order_acquire);
+  if (done >= at && notify_at_.compare_exchange_strong(at, UINT64_MAX) && notifier_) notifier_();
+}
+
+void Executor::Wait(uint64_t ticket) {
+  if (!Done(ticket)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++js_waiters_;
+    done_cv_.wait(lock, [&] { return completed_.load(std::memory_order_acquire) >= ticket || stop_; });
+    --js_waiters_;
+  }
+  CollectFinished();
+  ThrowIfFailed();
+}
+
+bool Executor::TakeFailure(StatusCode* code, std::string* message) {
+  if (!failed_.load(std::memory_order_acquire)) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!failed_.load(std::memory_order_relaxed)) return false;
+  *code = error_code_;
+  *message = std::move(error_message_);
+  error_message_.clear();
+  failed_.store(false, std::memory_order_release);
+  return true;
+}
+
+void Executor::ThrowIfFailed() {
+  StatusCode code;
+  std::string message;
+  if (TakeFailure(&code, &message)) throw Error(code, std::move(message));
+}
+
+void Executor::Cancel(const std::shared_ptr<CancelToken>& token) {
+  if (token == nullptr) return;
+  token->cancelled.store(true, std::memory_order_release);
+}
+
+void Executor::NotifyWhenDone(uint64_t ticket) {
+  notify_at_.store(ticket, std::memory_order_seq_cst);
+  // The worker may have passed `ticket` before the request was visible: claim it here then.
+  uint64_t at = ticket;
+  if (Done(ticket) && notify_at_.compare_exchange_strong(at, UINT64_MAX) && notifier_) notifier_();
+}
+
+void Executor::CollectFinished() {
+  if (!has_finished_.load(std::memory_order_acquire)) return;
+  std::vector<std::unique_ptr<Task>> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done.swap(finished_);
+    has_finished_.store(false, std::memory_order_release);
+  }
+  done.clear();  // storages and closures die here, on the JS thread
+}
+
+void Executor::Shutdown() {
+  std::deque<std::unique_ptr<Task>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ && !worker_.joinable()) return;
+    stop_ = true;
+    dropped.swap(queue_);
+    queued_.store(0, std::memory_order_release);
+    completed_.fetch_add(dropped.size(), std::memory_order_acq_rel);
+    skipped_ += dropped.size();
+  }
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  notifier_ = nullptr;
+}
+
+void Executor::set_capacity(size_t capacity) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    capacity_ = capacity < 1 ? 1 : capacity;
+  }
+  done_cv_.notify_all();
+}
+
+ExecutorStats Executor::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ExecutorStats s;
+  s.submitted = submitted_.load();
+  s.completed = completed_.load();
+  s.skipped = skipped_;
+  s.capacity = capacity_;
+  s.pending = queue_.size();
+  s.running = worker_.joinable();
+  return s;
+}
+
+}  // namespace tg

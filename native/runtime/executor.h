@@ -1,0 +1,178 @@
+// The executor: the queue that deferred kernels run from, one per JS environment, drained
+// in order by one native thread. An op plans on the JS thread (checks, shape, allocation,
+// autograd record) and hands its kernel here as a closure over raw pointers and sizes; in
+// eager mode the closure runs at once instead (ops/launch.h decides).
+//
+// Threads: Submit, Wait, Cancel, CollectFinished and the deferring() flag belong to the
+// environment's JS thread; the worker thread only runs tasks. Tasks are destroyed on the JS
+// thread (CollectFinished), so storages, their release callbacks and the allocator's caches
+// never see the worker thread.
+//
+// Errors: a task that throws (tg::Error, bad_alloc) is the first failure; kernel tasks after it
+// are skipped until a wait on the JS thread takes the failure and rethrows it, as eager mode
+// would have thrown at the op and run nothing after.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "runtime/status.h"
+
+namespace tg {
+
+// Shared by the tasks of one cancellable scope (tg.deferred with a signal): once set, the
+// executor skips those tasks instead of running them.
+struct CancelToken {
+  std::atomic<bool> cancelled{false};
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual void Run() = 0;
+  // Memory the closure reads or writes (storages, type-erased): alive until the task is destroyed.
+  std::vector<std::shared_ptr<void>> keep;
+  std::shared_ptr<CancelToken> cancel;
+  // A marker always runs, even after a failure or a cancel: waits and notifications use them.
+  bool marker = false;
+};
+
+template <typename Fn>
+class ClosureTask final : public Task {
+ public:
+  explicit ClosureTask(Fn fn) : fn_(std::move(fn)) {}
+  void Run() override { fn_(); }
+
+ private:
+  Fn fn_;
+};
+
+template <typename Fn>
+std::unique_ptr<Task> MakeTask(Fn&& fn) {
+  return std::make_unique<ClosureTask<std::decay_t<Fn>>>(std::forward<Fn>(fn));
+}
+
+struct ExecutorStats {
+  uint64_t submitted = 0;
+  uint64_t completed = 0;  // run, skipped or cancelled
+  uint64_t skipped = 0;    // not run: after a failure, or cancelled
+  size_t capacity = 0;
+  size_t pending = 0;
+  bool running = false;    // the worker thread exists
+};
+
+class Executor {
+ public:
+  static constexpr size_t kDefaultCapacity = 2048;
+
+  explicit Executor(size_t capacity = kDefaultCapacity);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Deferred scopes nest: ops defer while at least one is open.
+  bool deferring() const { return depth_ > 0; }
+  void Enter() { ++depth_; }
+  void Exit() {
+    if (depth_ > 0) --depth_;
+  }
+  // The token new tasks carry (null: not cancellable). Set by the binding for a scope.
+  void set_cancel_token(std::shared_ptr<CancelToken> token) { token_ = std::move(token); }
+  const std::shared_ptr<CancelToken>& cancel_token() const { return token_; }
+
+  // Queues a task and returns its ticket (1, 2, ...). Blocks while `capacity` tasks are pending,
+  // so a loop that never waits cannot run ahead without bound. Throws if shut down.
+  uint64_t Submit(std::unique_ptr<Task> task);
+
+  uint64_t submitted() const { return submitted_.load(std::memory_order_acquire); }
+  uint64_t completed() const { return completed_.load(std::memory_order_acquire); }
+  bool Done(uint64_t ticket) const { return completed() >= ticket; }
+  bool Idle() const { return completed() == submitted(); }
+
+  // Blocks until every task up to `ticket` has finished, then throws the first failure if one
+  // is pending (and clears it).
+  void Wait(uint64_t ticket);
+  void WaitAll() { Wait(submitted()); }
+  // Throws (and clears) the pending failure, if any, without waiting.
+  void ThrowIfFailed();
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Takes the pending failure, if any: for a wait that rejects a promise instead of throwing.
+  bool TakeFailure(StatusCode* code, std::string* message);
+
+  // Marks the token cancelled and wakes the worker: its queued tasks are skipped.
+  void Cancel(const std::shared_ptr<CancelToken>& token);
+
+  // Calls `notify` (on the worker thread) once completed() reaches `ticket`, or at once (on
+  // this thread) if it already has; a later call replaces an earlier request.
+  void NotifyWhenDone(uint64_t ticket);
+  void set_notifier(std::function<void()> notify) { notifier_ = std::move(notify); }
+
+  // Destroys the tasks that have finished (JS thread). Cheap when there are none.
+  void CollectFinished();
+
+  // Drops every queued task, waits for the running one, joins the thread. Idempotent; later
+  // Submits throw.
+  void Shutdown();
+
+  void set_capacity(size_t capacity);
+  ExecutorStats stats() const;
+
+ private:
+  void WorkerLoop();
+  void RunOne(std::unique_ptr<Task> task);
+  void Finish(std::unique_ptr<Task> task, bool skipped);
+
+  int depth_ = 0;
+  std::shared_ptr<CancelToken> token_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;   // worker: a task arrived, or stop
+  std::condition_variable done_cv_;   // JS thread: a task finished (waits, full queue)
+  std::deque<std::unique_ptr<Task>> queue_;
+  std::vector<std::unique_ptr<Task>> finished_;
+  std::thread worker_;
+  bool stop_ = false;
+  bool sleeping_ = false;  // the worker waits on work_cv_ (so Submit must notify)
+  int js_waiters_ = 0;     // JS thread blocked on done_cv_ (so the worker must notify)
+  size_t capacity_;
+  uint64_t skipped_ = 0;
+
+  std::atomic<uint64_t> submitted_{0};
+  std::atomic<uint64_t> completed_{0};
+  std::atomic<uint64_t> queued_{0};        // mirror of queue_.size() for the spinning worker
+  std::atomic<bool> has_finished_{false};  // finished_ is non-empty
+  std::atomic<uint64_t> notify_at_{UINT64_MAX};
+  std::function<void()> notifier_;
+
+  std::atomic<bool> failed_{false};
+  StatusCode error_code_ = StatusCode::kInternal;  // guarded by mu_
+  std::string error_message_;                      // guarded by mu_
+};
+
+// The executor of the calling thread's environment, or null (C++ tests, libuv workers, the
+// executor's own thread): ops then run their kernels inline.
+Executor* CurrentExecutor();
+
+// Makes `executor` current on this thread for the scope's lifetime (binding/errors.h, per call).
+class CurrentExecutorScope {
+ public:
+  explicit CurrentExecutorScope(Executor* executor);
+  ~CurrentExecutorScope();
+  CurrentExecutorScope(const CurrentExecutorScope&) = delete;
+  CurrentExecutorScope& operator=(const CurrentExecutorScope&) = delete;
+
+ private:
+  Executor* previous_;
+};
+
+}  // namespace tg
