@@ -91,6 +91,19 @@ export interface NativeBinding {
   indexSelect(h: Handle, dim: number, index: Handle): Handle;
   /** index_select on a libuv worker thread, without autograd (DataLoader prefetch). */
   indexSelectAsync(h: Handle, dim: number, index: Handle): Promise<Handle>;
+  // Deferred execution (native/binding/deferred_exports.cc).
+  deferredEnter(cancellable: boolean): number;
+  deferredExit(): void;
+  deferredCancel(token: number): boolean;
+  deferredRelease(token: number): void;
+  isDeferring(): boolean;
+  lastTicket(): number;
+  synchronize(): void;
+  synchronizeAsync(ticket?: number): Promise<void>;
+  readyAsync(h: Handle): Promise<void>;
+  waitFor(h: Handle): void;
+  queueInfo(): { submitted: number; completed: number; skipped: number; pending: number; capacity: number; threadRunning: boolean };
+  setQueueCapacity(n: number): void;
   activate(h: Handle, activation: number, negativeSlope: number): Handle;
   step(h: Handle): Handle;
   softmax(h: Handle, dim: number, log: boolean): Handle;
@@ -125,7 +138,8 @@ export interface NativeBinding {
   uniform_(h: Handle, a: number, b: number): void;
   normal_(h: Handle, mean: number, std: number): void;
   optimizerStep(kind: OptimizerKind, params: Handle[], states: (Handle | null)[], hyper: Float64Array): void;
-  clipGradNorm(params: Handle[], maxNorm: number, normType: number, errorIfNonfinite: boolean): number;
+  /** The total norm, as a 0-D float32 tensor. */
+  clipGradNorm(params: Handle[], maxNorm: number, normType: number, errorIfNonfinite: boolean): Handle;
   clipGradValue(params: Handle[], clipValue: number): void;
   backendInfo(): BackendInfo;
   setNumThreads(n: number): void;

@@ -93,6 +93,11 @@ export class Tensor {
   data(): Float32Array | Int32Array {
     return native.data(this._h);
   }
+  /** data() once the deferred work this tensor needs has run, without blocking the event loop. */
+  async dataAsync(): Promise<Float32Array | Int32Array> {
+    await native.readyAsync(this._h);
+    return this.data();
+  }
   /** The elements as nested arrays of numbers. */
   toArray(): NestedArray {
     const flat = this.data();
@@ -110,6 +115,11 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     return native.item(this._h);
+  }
+  /** item() once the deferred work this tensor needs has run, without blocking the event loop. */
+  async itemAsync(): Promise<number> {
+    await native.readyAsync(this._h);
+    return this.item();
   }
   /** Prints like PyTorch: `tensor([[1., 2.], [3., 4.]])`. */
   toString(): string {

@@ -21,6 +21,7 @@
 #include "binding/errors.h"
 #include "binding/exports.h"
 #include "binding/tensor_handle.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/thread_pool.h"
 
@@ -123,6 +124,9 @@ Napi::Value IndexSelectAsync(Info info) {
   const Tensor& input = TensorArg(info, 0, "input");
   const int64_t dim = GetInt(info, 1, "dim");
   const Tensor& index = TensorArg(info, 2, "index");
+  // The worker reads both off the JS thread: deferred work on them must have run.
+  WaitForData(input);
+  WaitForData(index);
   auto* worker = new IndexSelectWorker(info.Env(), input, dim, index);
   Napi::Promise promise = worker->Promise();
   worker->Queue();  // the worker deletes itself after OnOK / OnError

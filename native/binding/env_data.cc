@@ -4,7 +4,11 @@ namespace tg::binding {
 
 EnvData& GetEnvData(Napi::Env env) { return *env.GetInstanceData<EnvData>(); }
 
-void InitEnvData(Napi::Env env) { env.SetInstanceData(new EnvData()); }
+void InitEnvData(Napi::Env env) {
+  auto* data = new EnvData();
+  env.SetInstanceData(data);
+  data->deferred.Init(env);
+}
 
 void SyncExternalMemory(Napi::Env env, EnvData& data) {
   const int64_t live = data.memory->live_bytes.load(std::memory_order_relaxed);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "binding/deferred_state.h"
 #include "ops/random.h"
 #include "runtime/allocator.h"
 
@@ -42,6 +43,8 @@ struct EnvData {
   std::shared_ptr<MemoryAccount> memory = std::make_shared<MemoryAccount>();
   int64_t reported_bytes = 0;  // what V8 has been told through AdjustExternalMemory
   Generator generator;
+  // The executor that deferred kernels run from, and the promises waiting on it.
+  DeferredState deferred;
   // Registered by lib/errors.ts at load: TensorgradError and its subclasses.
   Napi::FunctionReference base_error, shape_error, dtype_error, argument_error, io_error;
 };

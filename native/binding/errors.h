@@ -8,6 +8,7 @@
 
 #include "autograd/record.h"
 #include "binding/env_data.h"
+#include "runtime/executor.h"
 #include "runtime/status.h"
 
 namespace tg::binding {
@@ -18,8 +19,9 @@ namespace tg::binding {
 // The error object ThrowAs throws, for async work that rejects a promise instead.
 Napi::Value ErrorFor(Napi::Env env, StatusCode code, const std::string& message);
 
-// Every export goes through this: it deletes references buried by finalizers, makes the
-// environment's memory account current, maps
+// Every export goes through this: it deletes references buried by finalizers and frees the
+// deferred tasks that have run, makes the environment's memory account and executor current,
+// maps
 // tg::Error and std::bad_alloc to JS errors, and reports native memory to V8 afterwards.
 // It also drops saved-tensor versions an op noted but never recorded (autograd/record.h).
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
@@ -27,9 +29,12 @@ Napi::Value Guarded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData& data = GetEnvData(env);
   data.graveyard->DeleteAll(env);
+  Executor& executor = data.deferred.executor();
+  executor.CollectFinished();
   Napi::Value result;
   {
     MemoryAccountScope scope(data.memory);
+    CurrentExecutorScope current(&executor);
     try {
       result = F(info);
     } catch (const Error& e) {

@@ -35,5 +35,6 @@ extern const ExportTable kConvExports;
 extern const ExportTable kInplaceExports;
 extern const ExportTable kOptimExports;
 extern const ExportTable kAsyncExports;
+extern const ExportTable kDeferredExports;
 
 }  // namespace tg::binding

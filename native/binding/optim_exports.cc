@@ -21,11 +21,11 @@ Napi::Value OptimizerStep(Info info) {
                           TensorListArg(info, 2, "states", /*allow_null=*/true), GetFloat64Array(info, 3, "hyper"));
   return info.Env().Undefined();
 }
-// clipGradNorm(params, maxNorm, normType, errorIfNonfinite) -> the total norm
+// clipGradNorm(params, maxNorm, normType, errorIfNonfinite) -> the total norm, a 0-D float32
+// tensor (written by the kernel's task, so deferred work need not be waited for here)
 Napi::Value ClipGradNorm(Info info) {
-  const double total = autograd::ClipGradNorm(TensorListArg(info, 0, "params"), GetNumber(info, 1, "maxNorm"),
-                                              GetNumber(info, 2, "normType"), GetBool(info, 3, "errorIfNonfinite"));
-  return Napi::Number::New(info.Env(), total);
+  return WrapTensor(info.Env(), autograd::ClipGradNorm(TensorListArg(info, 0, "params"), GetNumber(info, 1, "maxNorm"),
+                                                       GetNumber(info, 2, "normType"), GetBool(info, 3, "errorIfNonfinite")));
 }
 // clipGradValue(params, clipValue)
 Napi::Value ClipGradValue(Info info) {

@@ -10,6 +10,7 @@
 #include "binding/exports.h"
 #include "binding/tensor_handle.h"
 #include "autograd/functions.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 
@@ -97,6 +98,7 @@ Napi::Value Meta(Info info) {
 Napi::Value Data(Info info) {
   Napi::Env env = info.Env();
   const Tensor t = Contiguous(TensorArg(info, 0, "tensor"));
+  WaitForData(t);  // deferred work writing t (or the copy just queued) runs first
   const std::shared_ptr<Storage>& storage = t.storage();
   const size_t length = static_cast<size_t>(t.numel());
   if (storage->borrowed() && storage->owner() != nullptr) {
@@ -123,6 +125,7 @@ Napi::Value Data(Info info) {
 Napi::Value Item(Info info) {
   const Tensor& t = TensorArg(info, 0, "tensor");
   if (t.numel() != 1) Fail(StatusCode::kShape, "item() needs a tensor with exactly one element, got shape ", ShapeToString(t.shape()));
+  WaitForData(t);
   const double v = t.dtype() == DType::kInt32 ? static_cast<double>(*t.data<int32_t>()) : static_cast<double>(*t.data<float>());
   return Napi::Number::New(info.Env(), v);
 }

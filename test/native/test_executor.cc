@@ -1,0 +1,192 @@
+// The executor (runtime/executor.h) and Launch (ops/launch.h): order, tickets, failures and
+// skipping, the bounded queue, cancellation, shutdown with work queued, and deferred ops giving
+// eager mode's bits. Also built under ThreadSanitizer (scripts/ctest.mjs --tsan).
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "ops/launch.h"
+#include "ops/ops.h"
+#include "runtime/executor.h"
+#include "runtime/status.h"
+#include "runtime/thread_pool.h"
+#include "testing.h"
+
+using namespace tg;
+
+namespace {
+
+// Opens a deferred scope on `ex` for this thread, as the binding does around a JS call.
+struct Deferring {
+  explicit Deferring(Executor& ex) : ex_(ex), current_(&ex) { ex.Enter(); }
+  ~Deferring() { ex_.Exit(); }
+  Executor& ex_;
+  CurrentExecutorScope current_;
+};
+
+std::vector<float> Values(const Tensor& t) {
+  const Tensor c = Contiguous(t);
+  WaitForData(c);
+  return std::vector<float>(c.data<float>(), c.data<float>() + c.numel());
+}
+
+}  // namespace
+
+TG_TEST(tasks_run_in_order_and_tickets_count) {
+  Executor ex;
+  std::vector<int> order;  // written by the worker only, read after WaitAll
+  uint64_t last = 0;
+  for (int i = 0; i < 100; ++i) last = ex.Submit(MakeTask([&order, i] { order.push_back(i); }));
+  EXPECT_EQ(last, uint64_t{100});
+  ex.WaitAll();
+  EXPECT_EQ(order.size(), size_t{100});
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], i);
+  EXPECT_TRUE(ex.Idle());
+}
+
+TG_TEST(a_failure_skips_later_kernels_until_a_wait_takes_it) {
+  Executor ex;
+  std::atomic<int> ran{0};
+  ex.Submit(MakeTask([&] { ran++; }));
+  ex.Submit(MakeTask([] { Fail(StatusCode::kArgument, "index 7 is out of range"); }));
+  ex.Submit(MakeTask([&] { ran++; }));  // skipped: eager mode would never have reached it
+  const std::string message = tg_testing::ErrorOf([&] { ex.WaitAll(); });
+  EXPECT_TRUE(tg_testing::Contains(message, "index 7 is out of range"));
+  EXPECT_EQ(ran.load(), 1);
+  EXPECT_EQ(ex.stats().skipped, uint64_t{1});
+  // Taken once: the queue runs normally afterwards.
+  ex.Submit(MakeTask([&] { ran++; }));
+  ex.WaitAll();
+  EXPECT_EQ(ran.load(), 2);
+}
+
+TG_TEST(the_queue_is_bounded) {
+  Executor ex(4);
+  std::atomic<bool> release{false};
+  std::atomic<int> max_pending{0};
+  ex.Submit(MakeTask([&] {
+    while (!release.load()) std::this_thread::yield();
+  }));
+  std::thread producer([&] {
+    for (int i = 0; i < 20; ++i) {
+      ex.Submit(MakeTask([] {}));
+      const int pending = static_cast<int>(ex.stats().pending);
+      if (pending > max_pending.load()) max_pending = pending;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(ex.stats().pending <= 4);  // the producer is blocked, not queueing more
+  release = true;
+  producer.join();
+  ex.WaitAll();
+  EXPECT_TRUE(max_pending.load() <= 4);
+  EXPECT_EQ(ex.completed(), uint64_t{21});
+}
+
+TG_TEST(cancelled_tasks_are_skipped_and_markers_still_run) {
+  Executor ex;
+  std::atomic<bool> release{false};
+  std::atomic<int> ran{0}, markers{0};
+  ex.Submit(MakeTask([&] {
+    while (!release.load()) std::this_thread::yield();
+  }));
+  auto token = std::make_shared<CancelToken>();
+  for (int i = 0; i < 10; ++i) {
+    auto task = MakeTask([&] { ran++; });
+    task->cancel = token;
+    ex.Submit(std::move(task));
+  }
+  auto marker = MakeTask([&] { markers++; });
+  marker->cancel = token;
+  marker->marker = true;
+  ex.Submit(std::move(marker));
+  ex.Cancel(token);
+  release = true;
+  ex.WaitAll();  // cancelling is not a failure: no throw
+  EXPECT_EQ(ran.load(), 0);
+  EXPECT_EQ(markers.load(), 1);
+  EXPECT_EQ(ex.stats().skipped, uint64_t{10});
+}
+
+TG_TEST(notify_fires_once_the_ticket_is_done) {
+  Executor ex;
+  std::atomic<int> notified{0};
+  ex.set_notifier([&] { notified++; });
+  std::atomic<bool> release{false};
+  const uint64_t t = ex.Submit(MakeTask([&] {
+    while (!release.load()) std::this_thread::yield();
+  }));
+  ex.NotifyWhenDone(t);
+  EXPECT_EQ(notified.load(), 0);
+  release = true;
+  ex.WaitAll();
+  for (int i = 0; i < 1000 && notified.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(notified.load(), 1);
+  ex.NotifyWhenDone(t);  // already done: at once, on this thread
+  EXPECT_EQ(notified.load(), 2);
+}
+
+TG_TEST(shutdown_with_work_queued_drops_it_and_frees_everything) {
+  auto keep = std::make_shared<int>(5);
+  std::weak_ptr<int> watch = keep;
+  {
+    Executor ex;
+    std::atomic<bool> started{false};
+    ex.Submit(MakeTask([&] {
+      started = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }));
+    for (int i = 0; i < 50; ++i) {
+      auto task = MakeTask([] {});
+      task->keep.push_back(keep);
+      ex.Submit(std::move(task));
+    }
+    keep.reset();
+    while (!started.load()) std::this_thread::yield();
+    ex.Shutdown();
+    EXPECT_TRUE(ex.Idle());
+    EXPECT_TRUE(!tg_testing::ErrorOf([&] { ex.Submit(MakeTask([] {})); }).empty());
+  }
+  EXPECT_TRUE(watch.expired());
+}
+
+TG_TEST(deferred_ops_match_eager_bits_and_keep_inputs_alive) {
+  Generator gen(3);
+  const Tensor a = Randn({64, 33}, gen), b = Randn({33}, gen);
+  const std::vector<float> want = Values(Unary(UnaryOp::kExp, Binary(BinaryOp::kMul, Binary(BinaryOp::kAdd, a, b), a)));
+  Executor ex;
+  Tensor out;
+  {
+    Deferring scope(ex);
+    Tensor a2 = Clone(a);  // dropped below while its kernels may still be queued
+    out = Unary(UnaryOp::kExp, Binary(BinaryOp::kMul, Binary(BinaryOp::kAdd, a2, b), a2));
+  }
+  CurrentExecutorScope current(&ex);
+  EXPECT_TRUE(tg_testing::SameBits(Values(out), want));
+}
+
+TG_TEST(eager_after_deferred_waits_for_the_queue) {
+  Executor ex;
+  CurrentExecutorScope current(&ex);
+  Generator gen(4);
+  const Tensor a = Randn({256, 256}, gen);
+  Tensor y;
+  ex.Enter();
+  y = Binary(BinaryOp::kAdd, a, a);
+  for (int i = 0; i < 20; ++i) y = Binary(BinaryOp::kAdd, y, a);
+  ex.Exit();
+  const Tensor z = Binary(BinaryOp::kSub, y, a);  // eager: runs after the queue drained
+  const std::vector<float> got = Values(z), av = Values(a);
+  bool ok = true;
+  for (size_t i = 0; i < got.size() && ok; ++i) {
+    float want = av[i] + av[i];
+    for (int k = 0; k < 20; ++k) want += av[i];
+    ok = got[i] == want - av[i];
+  }
+  EXPECT_TRUE(ok);
+}
+
+TG_TEST_MAIN()
