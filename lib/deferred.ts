@@ -71,6 +71,27 @@ export async function deferred<T>(fn: () => T, options?: DeferredOptions): Promi
   return result;
 }
 
+/**
+ * @internal fn's ops, queued rather than run: for fit/evaluate/predict, which plan a step and
+ * wait for it themselves (await readyAsync / synchronizeAsync). Nothing here waits.
+ */
+export function planDeferred<T>(fn: () => T): T {
+  native.deferredEnter(false);
+  try {
+    return fn();
+  } finally {
+    native.deferredExit();
+  }
+}
+
+/** @internal The ticket of the last op queued so far; `waitForTicket` waits for it and everything before. */
+export function lastTicket(): number {
+  return native.lastTicket();
+}
+export function waitForTicket(ticket: number): Promise<void> {
+  return native.synchronizeAsync(ticket);
+}
+
 /** Resolves once every op queued so far in this environment has run; rejects with a kernel failure. */
 export function synchronize(): Promise<void> {
   return native.synchronizeAsync();

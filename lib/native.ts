@@ -42,6 +42,7 @@ export interface NativeBinding {
   meta(h: Handle): [number[], number[], 'float32' | 'int32', number];
   data(h: Handle): Float32Array | Int32Array;
   item(h: Handle): number;
+  version(h: Handle): number;
   dispose(h: Handle): void;
   reshape(h: Handle, shape: number[]): Handle;
   view(h: Handle, shape: number[]): Handle;

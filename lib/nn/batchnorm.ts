@@ -5,6 +5,7 @@
  */
 import { full, zeros } from '../creation.js';
 import { ShapeError } from '../errors.js';
+import { native } from '../native.js';
 import { checkTensor, type Tensor } from '../tensor.js';
 import { checkBool, checkInt, checkNumber, checkOptions, fail } from '../validate.js';
 import { batchNorm } from './functional_norm.js';
@@ -81,8 +82,9 @@ abstract class BatchNorm extends Module {
     }
     let momentum = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked !== null) {
-      const count = this.numBatchesTracked.item() + 1;
+      const count = this.#trackedCount(this.numBatchesTracked) + 1;
       this.numBatchesTracked.fill_(count);
+      this.#tracked = { tensor: this.numBatchesTracked, count, version: native.version(this.numBatchesTracked._h) };
       if (this.momentum === null) momentum = 1 / count;
     }
     // Batch statistics in training, and in eval when no running averages are kept.
@@ -94,6 +96,14 @@ abstract class BatchNorm extends Module {
       momentum,
       eps: this.eps,
     });
+  }
+
+  // The count as last written here, while nothing else has written the buffer since (its
+  // version says): reading it back would make deferred training wait for queued work.
+  #tracked: { tensor: Tensor; count: number; version: number } | undefined;
+  #trackedCount(t: Tensor): number {
+    const c = this.#tracked;
+    return c !== undefined && c.tensor === t && c.version === native.version(t._h) ? c.count : t.item();
   }
 
   override extraRepr(): string {

@@ -3,12 +3,13 @@
  * module back in the mode it was in, even when they throw.
  */
 import { noGrad } from '../autograd.js';
+import { lastTicket, planDeferred, synchronize, waitForTicket } from '../deferred.js';
 import type { Module } from '../nn/module.js';
 import { cat } from '../ops.js';
 import { checkTensor, Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
 import { batchesOf, checkLoader, checkModel, forward, lossTotal, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
-import { defaultMetrics, type Metric, type MetricSpec, resolveMetrics } from './metrics.js';
+import { defaultMetrics, isPlanned, type Metric, type MetricSpec, planMetricUpdate, resolveMetrics } from './metrics.js';
 import type { Loader } from './types.js';
 
 export interface EvaluateOptions {
@@ -42,17 +43,35 @@ export async function runEvaluation(
     let samples = 0;
     let active = metrics;
     active?.forEach((m) => m.reset());
-    for await (const { x, y, size } of batchesOf(fn, arg, loader)) {
-      // noGrad takes a synchronous function only, so it wraps each batch, not the loop.
-      noGrad(() => {
-        const out = forward(fn, model, x);
-        if (active === undefined) active = defaultMetrics(out, y);
-        if (lossFn !== undefined) lossSum += lossTotal(lossFn, lossFn(out, y).item(), size);
-        for (const m of active) m.update(out, y);
-      });
-      samples += size;
+    // As in fit: each batch is planned in deferred mode and read once its work has run, with
+    // the next batch planned meanwhile (one batch at a time with a user Metric).
+    const inFlight: { loss: Tensor | null; size: number; ticket: number; commits: (() => void)[] }[] = [];
+    let aborted = false;
+    const finish = async (b: (typeof inFlight)[number]): Promise<void> => {
+      await waitForTicket(b.ticket);
+      if (b.loss !== null) lossSum += lossTotal(lossFn!, b.loss.item(), b.size);
+      for (const commit of b.commits) commit();
+      samples += b.size;
       await tick();
-      if (signal?.aborted) return { metrics: {}, samples, aborted: true };
+      if (signal?.aborted) aborted = true;
+    };
+    try {
+      for await (const { x, y, size } of batchesOf(fn, arg, loader)) {
+        // noGrad takes a synchronous function only, so it wraps each batch, not the loop.
+        inFlight.push(planDeferred(() => noGrad(() => {
+          const out = forward(fn, model, x);
+          active ??= defaultMetrics(out, y);
+          const loss = lossFn !== undefined ? lossFn(out, y) : null;
+          return { loss, size, commits: active.map((m) => planMetricUpdate(m, out, y)), ticket: lastTicket() };
+        })));
+        const depth = active!.every(isPlanned) ? 2 : 1;
+        while (inFlight.length >= depth) await finish(inFlight.shift()!);
+        if (aborted) return { metrics: {}, samples, aborted: true };
+      }
+      while (inFlight.length > 0) await finish(inFlight.shift()!);
+      if (aborted) return { metrics: {}, samples, aborted: true };
+    } finally {
+      if (inFlight.length > 0) await synchronize().catch(() => undefined);
     }
     const values = Object.fromEntries((active ?? []).map((m) => [m.name, m.compute()]));
     return { ...(lossFn !== undefined ? { loss: lossSum / samples } : {}), metrics: values, samples, aborted: false };
@@ -107,9 +126,11 @@ export function predict(model: Module<[Tensor], Tensor>, input: Tensor | Loader 
   const restore = saveModes(model);
   model.eval();
   try {
-    const outputs = noGrad(() => [...inputs].map((x) => forward(fn, model, x)));
+    // Planned in deferred mode: the result comes back at once and its values are computed on the
+    // executor thread; out.data() waits for them, await out.dataAsync() without blocking.
+    const outputs = planDeferred(() => noGrad(() => [...inputs].map((x) => forward(fn, model, x))));
     if (outputs.length === 0) fail(fn, 'input', 'a loader with at least one batch', input);
-    return outputs.length === 1 ? outputs[0]! : cat(outputs, 0);
+    return outputs.length === 1 ? outputs[0]! : planDeferred(() => cat(outputs, 0));
   } finally {
     restore();
   }

@@ -8,6 +8,7 @@
  * and the metrics are read from that same `out`, under noGrad (no second forward pass).
  */
 import { noGrad } from '../autograd.js';
+import { lastTicket, planDeferred, synchronize, waitForTicket } from '../deferred.js';
 import type { Module } from '../nn/module.js';
 import { LRScheduler } from '../optim/lr_scheduler.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -16,7 +17,7 @@ import type { Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
 import { runEvaluation } from './evaluate.js';
 import { batchesOf, checkLoader, checkModel, forward, lengthOf, lossTotal, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
-import { defaultMetrics, type Metric, type MetricSpec, resolveMetrics } from './metrics.js';
+import { defaultMetrics, isPlanned, type Metric, type MetricSpec, planMetricUpdate, resolveMetrics } from './metrics.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { type Callback, type EpochLogs, type History, type Loader, type TrainContext, valName } from './types.js';
 
@@ -138,7 +139,25 @@ export async function fit(model: Module<[Tensor], Tensor>, trainLoader: Loader, 
   }
 }
 
-/** One epoch of training, then validation; null when the signal aborted it. */
+/** A batch whose step is queued: what is read once its work has run. */
+interface InFlight {
+  out: Tensor;
+  loss: Tensor;
+  x: Tensor;
+  y: Tensor;
+  size: number;
+  ticket: number;
+  commits: (() => void)[];
+}
+
+/**
+ * One epoch of training, then validation; null when the signal aborted it.
+ *
+ * Each batch's step (zeroGrad, forward, loss, backward, step, the metrics' counts) is planned
+ * in deferred mode: its kernels run on the executor thread while JS goes on. Up to two batches
+ * are in flight, so the next batch's gather and step are planned while the last one runs; with
+ * an onBatchEnd callback or a user Metric only one, so those see the model after their batch.
+ */
 async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
   const { model, optimizer, lossFn, progress, ctx } = run;
   await emit(run, 'onEpochBegin', epoch, ctx);
@@ -148,34 +167,57 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
   progress?.epochBegin(epoch, lengthOf(run.trainLoader));
   model.train();
   run.metrics?.forEach((m) => m.reset());
+  const perBatchHooks = run.callbacks.some((cb) => cb.onBatchEnd !== undefined);
   let lossSum = 0;
   let samples = 0;
   let batches = 0;
-  for await (const { x, y, size } of batchesOf('fit', 'trainLoader', run.trainLoader)) {
-    optimizer.zeroGrad();
-    const out = forward('fit', model, x);
-    const l = lossFn(out, y);
-    l.backward();
-    optimizer.step();
-    const batchLoss = l.item();
-    lossSum += lossTotal(run.lossFn, batchLoss, size);
-    samples += size;
-    noGrad(() => {
-      run.metrics ??= defaultMetrics(out, y);
-      for (const m of run.metrics) m.update(out.detach(), y);
-    });
+  let aborted = false;
+  const inFlight: InFlight[] = [];
+
+  const finish = async (b: InFlight): Promise<void> => {
+    await waitForTicket(b.ticket);
+    const batchLoss = b.loss.item();
+    lossSum += lossTotal(run.lossFn, batchLoss, b.size);
+    samples += b.size;
+    for (const commit of b.commits) commit();
     // fit made these and nothing else holds them: freeing them now (rather than at the next
     // garbage collection) lets the allocator hand the same warm buffers to the next batch.
-    if (out !== x && out !== y) out.dispose();
-    if (l !== out && l !== x && l !== y) l.dispose();
+    if (b.out !== b.x && b.out !== b.y) b.out.dispose();
+    if (b.loss !== b.out && b.loss !== b.x && b.loss !== b.y) b.loss.dispose();
     progress?.batch(batches + 1, samples, lossSum / samples, () => computeAll(run.metrics));
-    await emit(run, 'onBatchEnd', batches, { loss: batchLoss, size }, ctx);
+    await emit(run, 'onBatchEnd', batches, { loss: batchLoss, size: b.size }, ctx);
     batches += 1;
     await tick();
-    if (run.signal?.aborted) {
-      progress?.aborted(batches);
-      return null;
+    if (run.signal?.aborted) aborted = true;
+  };
+
+  try {
+    for await (const { x, y, size } of batchesOf('fit', 'trainLoader', run.trainLoader)) {
+      const planned = planDeferred((): InFlight => {
+        optimizer.zeroGrad();
+        const out = forward('fit', model, x);
+        const loss = lossFn(out, y);
+        loss.backward();
+        optimizer.step();
+        run.metrics ??= defaultMetrics(out, y);
+        const metrics = run.metrics;
+        const commits = noGrad(() => metrics.map((m) => planMetricUpdate(m, out.detach(), y)));
+        return { out, loss, x, y, size, ticket: lastTicket(), commits };
+      });
+      inFlight.push(planned);
+      const depth = perBatchHooks || run.metrics!.some((m) => !isPlanned(m)) ? 1 : 2;
+      while (inFlight.length >= depth) await finish(inFlight.shift()!);
+      if (aborted) break;
     }
+    // The batches still in flight have been (or are being) applied: account for them.
+    while (inFlight.length > 0) await finish(inFlight.shift()!);
+  } finally {
+    // On an error, let the queued work finish before the caller sees the model again.
+    if (inFlight.length > 0) await synchronize().catch(() => undefined);
+  }
+  if (aborted) {
+    progress?.aborted(batches);
+    return null;
   }
   const trainSeconds = (performance.now() - start) / 1000;
   const logs: EpochLogs = { epoch, loss: lossSum / samples, metrics: computeAll(run.metrics), lr, seconds: 0, samplesPerSecond: samples / trainSeconds };

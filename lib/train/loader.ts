@@ -3,6 +3,7 @@
  * checking the model and the loss, and putting a model back in the modes it was in.
  */
 import { availableParallelism } from 'node:os';
+import { planDeferred } from '../deferred.js';
 import { ArgumentError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { getNumThreads } from '../runtime.js';
@@ -73,7 +74,23 @@ export function checkBatch(fn: string, arg: string, index: number, batch: unknow
  */
 export async function* batchesOf(fn: string, arg: string, loader: Loader): AsyncGenerator<CheckedBatch> {
   let index = 0;
-  for await (const batch of passOf(loader)) yield checkBatch(fn, arg, index++, batch);
+  const pass = passOf(loader);
+  if (Symbol.asyncIterator in pass) {
+    for await (const batch of pass) yield checkBatch(fn, arg, index++, batch);
+  } else {
+    // A synchronous loader gathers its batch with ops (indexSelect, stack): those are queued
+    // behind the batches still running instead of waiting for them.
+    const it = pass[Symbol.iterator]();
+    try {
+      for (;;) {
+        const r = planDeferred(() => it.next());
+        if (r.done === true) break;
+        yield checkBatch(fn, arg, index++, r.value);
+      }
+    } finally {
+      it.return?.();
+    }
+  }
   if (index === 0) {
     // A loader that says it has no batches is a dataset too small for batchSize with dropLast;
     // one that says nothing is most often a generator object read a second time.

@@ -14,6 +14,8 @@
  *   probabilities (apply sigmoid to logits first).
  */
 import { arange } from '../creation.js';
+import { noGrad } from '../autograd.js';
+import { isDeferred } from '../deferred.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { gather, sub } from '../ops.js';
 import { checkTensor, requireFloat, type Tensor, valueRange } from '../tensor.js';
@@ -58,30 +60,86 @@ function taskOf(fn: string, output: Tensor, target: Tensor): Task {
   );
 }
 
-// Labels outside [0, C) would silently count as wrong (or break gather): refuse them.
-function checkLabels(fn: string, labels: Tensor, numClasses: number): void {
-  const [lo, hi] = valueRange(labels) ?? [0, 0];
-  if (lo < 0 || hi >= numClasses) {
-    throw new ArgumentError(`${fn}: target must hold class indices in [0, ${numClasses - 1}], got values from ${lo} to ${hi}`);
-  }
+/**
+ * A batch's count planned as ops: the tensors are read once their work has run (fit and
+ * evaluate keep the next batch queued meanwhile); resolveCount reads them.
+ */
+export interface PlannedCount {
+  fn: string;
+  correct: Tensor | number;
+  total: number;
+  /** Label tensors to check against [0, numClasses): their min and max, planned. */
+  labels: { lo: Tensor; hi: Tensor; numClasses: number }[];
 }
 
-/** The number of correct predictions in a batch, and the number of predictions. */
-export function countCorrect(fn: string, output: Tensor, target: Tensor): { correct: number; total: number } {
+// Labels outside [0, C) would silently count as wrong (or break gather): refused from their
+// min and max. Eager code checks at once, before any op reads the labels; deferred code plans
+// the min and max, and resolveCount checks them.
+function planLabels(fn: string, labels: Tensor, numClasses: number): PlannedCount['labels'] {
+  if (!isDeferred()) {
+    checkLabels(fn, labels, numClasses);
+    return [];
+  }
+  const f = labels.float();
+  return [{ lo: f.min(), hi: f.max(), numClasses }];
+}
+
+function checkRange(fn: string, lo: number, hi: number, numClasses: number): void {
+  if (lo < 0 || hi >= numClasses) throw new ArgumentError(`${fn}: target must hold class indices in [0, ${numClasses - 1}], got values from ${lo} to ${hi}`);
+}
+
+function checkLabels(fn: string, labels: Tensor, numClasses: number): void {
+  const [lo, hi] = valueRange(labels) ?? [0, 0];
+  checkRange(fn, lo, hi, numClasses);
+}
+
+/** The planned count's numbers; throws ArgumentError for labels outside [0, numClasses). */
+export function resolveCount(p: PlannedCount): { correct: number; total: number } {
+  for (const { lo, hi, numClasses } of p.labels) checkRange(p.fn, lo.item(), hi.item(), numClasses);
+  return { correct: typeof p.correct === 'number' ? p.correct : p.correct.item(), total: p.total };
+}
+
+/** planCorrect's tensors, without reading them. */
+export function planCorrect(fn: string, output: Tensor, target: Tensor): PlannedCount {
   const task = taskOf(fn, output, target);
   if (task === 'distributions') {
     const n = output.shape[0]!;
-    return { correct: n === 0 ? 0 : equal(output.detach().argmax(1).float(), target.detach().argmax(1).float()).sum().item(), total: n };
+    return { fn, correct: n === 0 ? 0 : equal(output.detach().argmax(1).float(), target.detach().argmax(1).float()).sum(), total: n, labels: [] };
   }
   if (task === 'binary') {
     const predicted = output.detach().reshape(-1).sub(0.5).step();
     const truth = target.float().reshape(-1).sub(0.5).step();
-    return { correct: output.numel === 0 ? 0 : equal(predicted, truth).sum().item(), total: output.numel };
+    return { fn, correct: output.numel === 0 ? 0 : equal(predicted, truth).sum(), total: output.numel, labels: [] };
   }
   const n = output.shape[0]!;
-  if (n === 0) return { correct: 0, total: 0 };
-  checkLabels(fn, target, output.shape[1]!);
-  return { correct: equal(output.detach().argmax(1).float(), target.float()).sum().item(), total: n };
+  if (n === 0) return { fn, correct: 0, total: 0, labels: [] };
+  return { fn, correct: equal(output.detach().argmax(1).float(), target.float()).sum(), total: n, labels: planLabels(fn, target, output.shape[1]!) };
+}
+
+/** The number of correct predictions in a batch, and the number of predictions. */
+export function countCorrect(fn: string, output: Tensor, target: Tensor): { correct: number; total: number } {
+  return resolveCount(planCorrect(fn, output, target));
+}
+
+/** countTopK's tensors, without reading them. */
+export function planTopK(fn: string, output: Tensor, target: Tensor, k: number): PlannedCount {
+  checkInt(fn, 'k', k, 1);
+  if (taskOf(fn, output, target) !== 'classes') {
+    throw new ShapeError(`${fn}: needs output (N, C) scores with an int32 target (N), got output [${output.shape.join(', ')}] and target [${target.shape.join(', ')}]`);
+  }
+  const [n, c] = output.shape as [number, number];
+  if (k > c) fail(fn, 'k', `an integer from 1 to ${c} (the number of classes)`, k);
+  if (n === 0) return { fn, correct: 0, total: 0, labels: [] };
+  // Deferred, gather's kernel refuses an out-of-range label itself, before resolveCount could.
+  const labels = planLabels(fn, target, c);
+  const scores = output.detach();
+  const targetScore = gather(scores, 1, target.reshape(n, 1)); // (N, 1)
+  const diff = scores.sub(targetScore); // (N, C): > 0 where a class beats the target
+  const higher = diff.step().sum(1);
+  const lowerIndex = target.float().reshape(n, 1).sub(arange(c)).step(); // 1 where class j < target
+  const tiedBefore = equal(diff, 0).mul(lowerIndex).sum(1);
+  const rank = higher.add(tiedBefore);
+  return { fn, correct: sub(k - 0.5, rank).step().sum(), total: n, labels };
 }
 
 /**
@@ -90,22 +148,7 @@ export function countCorrect(fn: string, output: Tensor, target: Tensor): { corr
  * uses, so k = 1 agrees with accuracy exactly. A NaN score makes the count NaN.
  */
 export function countTopK(fn: string, output: Tensor, target: Tensor, k: number): { correct: number; total: number } {
-  checkInt(fn, 'k', k, 1);
-  if (taskOf(fn, output, target) !== 'classes') {
-    throw new ShapeError(`${fn}: needs output (N, C) scores with an int32 target (N), got output [${output.shape.join(', ')}] and target [${target.shape.join(', ')}]`);
-  }
-  const [n, c] = output.shape as [number, number];
-  if (k > c) fail(fn, 'k', `an integer from 1 to ${c} (the number of classes)`, k);
-  if (n === 0) return { correct: 0, total: 0 };
-  checkLabels(fn, target, c);
-  const scores = output.detach();
-  const targetScore = gather(scores, 1, target.reshape(n, 1)); // (N, 1)
-  const diff = scores.sub(targetScore); // (N, C): > 0 where a class beats the target
-  const higher = diff.step().sum(1);
-  const lowerIndex = target.float().reshape(n, 1).sub(arange(c)).step(); // 1 where class j < target
-  const tiedBefore = equal(diff, 0).mul(lowerIndex).sum(1);
-  const rank = higher.add(tiedBefore);
-  return { correct: sub(k - 0.5, rank).step().sum().item(), total: n };
+  return resolveCount(planTopK(fn, output, target, k));
 }
 
 /** The fraction of correct predictions (see the file comment for the two kinds of target). NaN for an empty batch. */
@@ -150,14 +193,36 @@ export function confusionMatrix(output: Tensor, target: Tensor, numClasses: numb
   return oneHot(target).T.matmul(oneHot(predicted)).int();
 }
 
+/**
+ * @internal What fit/evaluate call per batch: the metric's update, planned now and completed by
+ * the returned function once the batch's work has run. A user's Metric has no planned form:
+ * its update runs then, on the batch's (finished) tensors.
+ */
+export function planMetricUpdate(m: Metric, output: Tensor, target: Tensor): () => void {
+  if (m instanceof CountMetric) return m.planUpdate(output, target);
+  return () => noGrad(() => m.update(output, target));
+}
+
+/** @internal Whether the metric's update can be planned (a built-in one). */
+export function isPlanned(m: Metric): boolean {
+  return m instanceof CountMetric;
+}
+
 // Accumulates (correct, total) counts over batches; compute() is their ratio (NaN before any sample).
 abstract class CountMetric implements Metric {
   abstract readonly name: string;
   #correct = 0;
   #total = 0;
-  protected abstract count(output: Tensor, target: Tensor): { correct: number; total: number };
+  protected abstract plan(output: Tensor, target: Tensor): PlannedCount;
   update(output: Tensor, target: Tensor): void {
-    const { correct, total } = this.count(output, target);
+    this.add(resolveCount(this.plan(output, target)));
+  }
+  /** @internal fit/evaluate: plans the batch's count now and returns what adds it once its work has run. */
+  planUpdate(output: Tensor, target: Tensor): () => void {
+    const planned = this.plan(output, target);
+    return () => this.add(resolveCount(planned));
+  }
+  private add({ correct, total }: { correct: number; total: number }): void {
     this.#correct += correct;
     this.#total += total;
   }
@@ -173,8 +238,8 @@ abstract class CountMetric implements Metric {
 /** Fraction of correct predictions over every batch since the last reset(). */
 export class Accuracy extends CountMetric {
   readonly name = 'accuracy';
-  protected count(output: Tensor, target: Tensor): { correct: number; total: number } {
-    return countCorrect('Accuracy.update', output, target);
+  protected plan(output: Tensor, target: Tensor): PlannedCount {
+    return planCorrect('Accuracy.update', output, target);
   }
 }
 
@@ -187,8 +252,8 @@ export class TopKAccuracy extends CountMetric {
     this.k = checkInt('TopKAccuracy', 'k', k, 1);
     this.name = `top${k}Accuracy`;
   }
-  protected count(output: Tensor, target: Tensor): { correct: number; total: number } {
-    return countTopK('TopKAccuracy.update', output, target, this.k);
+  protected plan(output: Tensor, target: Tensor): PlannedCount {
+    return planTopK('TopKAccuracy.update', output, target, this.k);
   }
 }
 

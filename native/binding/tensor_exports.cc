@@ -122,6 +122,12 @@ Napi::Value Data(Info info) {
   return Napi::Float32Array::New(env, length, buffer, byte_offset);
 }
 
+// version(t): how many in-place writes t's memory has had (a JS-side cache checks it is current).
+Napi::Value Version(Info info) {
+  const Tensor& t = TensorArg(info, 0, "tensor");
+  return Napi::Number::New(info.Env(), t.storage() ? t.storage()->version() : 0);
+}
+
 Napi::Value Item(Info info) {
   const Tensor& t = TensorArg(info, 0, "tensor");
   if (t.numel() != 1) Fail(StatusCode::kShape, "item() needs a tensor with exactly one element, got shape ", ShapeToString(t.shape()));
@@ -196,6 +202,7 @@ constexpr ExportEntry kExports[] = {
     {"meta", Guarded<Meta>},
     {"data", Guarded<Data>},
     {"item", Guarded<Item>},
+    {"version", Guarded<Version>},
     {"dispose", Guarded<Dispose>},
     {"reshape", Guarded<Reshape>},
     {"view", Guarded<View>},

@@ -23,15 +23,32 @@
 namespace tg {
 namespace launch_detail {
 
-inline void Use(Task& task, const Tensor& t) {
-  if (t.defined()) task.keep.push_back(t.storage());
-}
-inline void Use(Task& task, const Tensor* t) {
-  if (t != nullptr) Use(task, *t);
-}
-inline void Use(Task& task, const std::vector<Tensor>& ts) {
-  for (const Tensor& t : ts) Use(task, t);
-}
+// A queued kernel and the storages it uses. Created and destroyed on the JS thread (the
+// executor hands finished tasks back), so the storages' queued-use counts need no atomics.
+template <typename Fn>
+class KernelTask final : public Task {
+ public:
+  explicit KernelTask(Fn fn) : fn_(std::move(fn)) {}
+  ~KernelTask() override {
+    for (const auto& s : storages_) s->add_queued_uses(-1);
+  }
+  void Run() override { fn_(); }
+  void Use(const Tensor& t) {
+    if (!t.defined()) return;
+    t.storage()->add_queued_uses(1);
+    storages_.push_back(t.storage());
+  }
+  void Use(const Tensor* t) {
+    if (t != nullptr) Use(*t);
+  }
+  void Use(const std::vector<Tensor>& ts) {
+    for (const Tensor& t : ts) Use(t);
+  }
+
+ private:
+  Fn fn_;
+  std::vector<std::shared_ptr<Storage>> storages_;
+};
 
 inline void Mark(uint64_t ticket, const Tensor& t) {
   if (t.defined()) t.storage()->set_last_use(ticket);
@@ -53,10 +70,9 @@ void Launch(Fn&& fn, const Uses&... uses) {
     if (!executor->Idle() || executor->failed()) executor->WaitAll();
     return fn();
   }
-  std::unique_ptr<Task> task = MakeTask(std::forward<Fn>(fn));
+  auto task = std::make_unique<launch_detail::KernelTask<std::decay_t<Fn>>>(std::forward<Fn>(fn));
   task->cancel = executor->cancel_token();
-  task->keep.reserve(sizeof...(uses) + 1);
-  (launch_detail::Use(*task, uses), ...);
+  (task->Use(uses), ...);
   const uint64_t ticket = executor->Submit(std::move(task));
   (launch_detail::Mark(ticket, uses), ...);
 }
@@ -68,5 +84,8 @@ inline void WaitForData(const Tensor& t) {
   if (executor == nullptr || !t.defined()) return;
   executor->Wait(t.storage()->last_use());
 }
+
+// How many references to s exist outside the executor's queue (JS handles, graph, views).
+inline int64_t UseCountOutsideQueue(const std::shared_ptr<Storage>& s) { return s.use_count() - s->queued_uses(); }
 
 }  // namespace tg

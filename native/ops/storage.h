@@ -43,6 +43,10 @@ class Storage {
   // it waits for that task only. Touched on the JS thread alone.
   uint64_t last_use() const { return last_use_; }
   void set_last_use(uint64_t ticket) { last_use_ = ticket; }
+  // References held by queued tasks (ops/launch.h): not a user's, so they do not make a
+  // fresh gradient buffer shared (autograd/engine.cc).
+  int64_t queued_uses() const { return queued_uses_; }
+  void add_queued_uses(int64_t n) { queued_uses_ += n; }
 
  private:
   void* data_ = nullptr;
@@ -51,6 +55,7 @@ class Storage {
   void* owner_ = nullptr;
   std::atomic<uint32_t> version_{0};
   uint64_t last_use_ = 0;
+  int64_t queued_uses_ = 0;
   std::shared_ptr<MemoryAccount> account_;
 };
 
