@@ -8,6 +8,7 @@
 
 #include "autograd/record.h"
 #include "kernels/kernel_table.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
@@ -23,7 +24,8 @@ void AddInto(const Tensor& dst, const Tensor& src_in) {
   const BinaryKernel add = Kernels().eltwise->binary[static_cast<int>(BinaryOp::kAdd)];
   float* d = dst.data<float>();
   const float* s = src.data<float>();
-  ParallelFor(0, dst.numel(), kAddGrain, [&](int64_t b, int64_t e) { add(d + b, 1, s + b, 1, d + b, e - b); });
+  const int64_t n = dst.numel();
+  Launch([=] { ParallelFor(0, n, kAddGrain, [&](int64_t b, int64_t e) { add(d + b, 1, s + b, 1, d + b, e - b); }); }, dst, src);
 }
 
 // A leaf's .grad += g. The first gradient is kept as is when nothing else can see its

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/kernel_table.h"
+#include "ops/launch.h"
 #include "ops/nn.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
@@ -39,10 +40,11 @@ Rows RowsAlong(const Tensor& x, int64_t dim, const char* op) {
 // Undoes RowsAlong's move on a result of the moved shape.
 Tensor BackFromRows(const Rows& r, const Tensor& out) { return r.moved ? Contiguous(Transpose(out, r.dim, -1)) : out; }
 
+// Takes the row sizes, not Rows: it runs inside a kernel closure, which must not hold a Tensor.
 template <class Fn>
-void ForRows(const Rows& r, Fn fn) {
-  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(r.n, 1));
-  ParallelFor(0, r.rows, grain, [&](int64_t b, int64_t e) { fn(b * r.n, e - b); });
+void ForRows(int64_t n, int64_t rows, Fn fn) {
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1));
+  ParallelFor(0, rows, grain, [&](int64_t b, int64_t e) { fn(b * n, e - b); });
 }
 
 }  // namespace
@@ -54,7 +56,8 @@ Tensor Activate(const Tensor& x, Activation act, float negative_slope) {
   const auto kernel = Kernels().activation->forward[static_cast<int>(act)];
   const float* src = in.data<float>();
   float* dst = out.data<float>();
-  ParallelFor(0, out.numel(), kGrain, [&](int64_t b, int64_t e) { kernel(src + b, dst + b, e - b, negative_slope); });
+  const int64_t n = out.numel();
+  Launch([=] { ParallelFor(0, n, kGrain, [&](int64_t b, int64_t e) { kernel(src + b, dst + b, e - b, negative_slope); }); }, in, out);
   return out;
 }
 
@@ -69,7 +72,10 @@ Tensor ActivationBackward(const Tensor& v, const Tensor& g, Activation act, floa
   const float* pv = vc.data<float>();
   const float* pg = gc.data<float>();
   float* dst = out.data<float>();
-  ParallelFor(0, out.numel(), kGrain, [&](int64_t b, int64_t e) { kernel(pv + b, pg + b, dst + b, e - b, negative_slope); });
+  const int64_t n = out.numel();
+  Launch([=] {
+    ParallelFor(0, n, kGrain, [&](int64_t b, int64_t e) { kernel(pv + b, pg + b, dst + b, e - b, negative_slope); });
+  }, vc, gc, out);
   return out;
 }
 
@@ -80,7 +86,8 @@ Tensor Step(const Tensor& x) {
   const auto kernel = Kernels().activation->step;
   const float* src = in.data<float>();
   float* dst = out.data<float>();
-  ParallelFor(0, out.numel(), kGrain, [&](int64_t b, int64_t e) { kernel(src + b, dst + b, e - b); });
+  const int64_t n = out.numel();
+  Launch([=] { ParallelFor(0, n, kGrain, [&](int64_t b, int64_t e) { kernel(src + b, dst + b, e - b); }); }, in, out);
   return out;
 }
 
@@ -92,7 +99,9 @@ Tensor Softmax(const Tensor& x, int64_t dim, bool log) {
   const auto kernel = log ? k.log_softmax : k.softmax;
   const float* src = r.data.data<float>();
   float* dst = out.data<float>();
-  ForRows(r, [&](int64_t offset, int64_t rows) { kernel(src + offset, dst + offset, rows, r.n); });
+  const int64_t n = r.n, rows = r.rows;
+  Launch([=] { ForRows(n, rows, [&](int64_t offset, int64_t count) { kernel(src + offset, dst + offset, count, n); }); },
+         r.data, out);
   return BackFromRows(r, out);
 }
 
@@ -108,7 +117,10 @@ Tensor SoftmaxBackward(const Tensor& y, const Tensor& g, int64_t dim, bool log) 
   const float* py = ry.data.data<float>();
   const float* pg = rg.data.data<float>();
   float* dst = out.data<float>();
-  ForRows(ry, [&](int64_t offset, int64_t rows) { kernel(py + offset, pg + offset, dst + offset, rows, ry.n); });
+  const int64_t n = ry.n, rows = ry.rows;
+  Launch([=] {
+    ForRows(n, rows, [&](int64_t offset, int64_t count) { kernel(py + offset, pg + offset, dst + offset, count, n); });
+  }, ry.data, rg.data, out);
   return BackFromRows(ry, out);
 }
 

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "ops/strided_loop.h"
 #include "runtime/status.h"
@@ -14,26 +15,28 @@ void CopySpans(const Tensor& src, const Tensor& dst) {
   const auto layout = Coalesce<2>(dst.shape(), {&dst.strides(), &src.strides()});
   To* out = dst.data<To>();
   const From* in = src.data<From>();
-  ForEachSpan(layout, kCopyGrain, [&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
-    To* o = out + off[0];
-    const From* x = in + off[1];
-    if constexpr (std::is_same_v<From, To>) {
-      if (st[0] == 1 && st[1] == 1) {
-        std::memcpy(o, x, static_cast<size_t>(len) * sizeof(To));
-        return;
+  Launch([=] {
+    ForEachSpan(layout, kCopyGrain, [&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
+      To* o = out + off[0];
+      const From* x = in + off[1];
+      if constexpr (std::is_same_v<From, To>) {
+        if (st[0] == 1 && st[1] == 1) {
+          std::memcpy(o, x, static_cast<size_t>(len) * sizeof(To));
+          return;
+        }
       }
-    }
-    for (int64_t i = 0; i < len; ++i) {
-      const From v = x[i * st[1]];
-      if constexpr (std::is_same_v<From, float> && std::is_same_v<To, int32_t>) {
-        // float -> int32 truncates toward zero, as torch's .int(); values outside int32 have
-        // no defined conversion in C++, so they saturate (NaN becomes 0).
-        o[i * st[0]] = std::isnan(v) ? 0 : v >= 2147483647.0f ? INT32_MAX : v <= -2147483648.0f ? INT32_MIN : static_cast<int32_t>(v);
-      } else {
-        o[i * st[0]] = static_cast<To>(v);
+      for (int64_t i = 0; i < len; ++i) {
+        const From v = x[i * st[1]];
+        if constexpr (std::is_same_v<From, float> && std::is_same_v<To, int32_t>) {
+          // float -> int32 truncates toward zero, as torch's .int(); values outside int32 have
+          // no defined conversion in C++, so they saturate (NaN becomes 0).
+          o[i * st[0]] = std::isnan(v) ? 0 : v >= 2147483647.0f ? INT32_MAX : v <= -2147483648.0f ? INT32_MIN : static_cast<int32_t>(v);
+        } else {
+          o[i * st[0]] = static_cast<To>(v);
+        }
       }
-    }
-  });
+    });
+  }, src, dst);
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "kernels/gemm/gemm.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
@@ -93,23 +94,29 @@ Tensor Matmul(const Tensor& a_in, const Tensor& b_in) {
   const float* pa = A.t.data<float>();
   const float* pb = B.t.data<float>();
   float* pc = out.data<float>();
-  auto run = [&](int64_t first, int64_t last) {
-    for (int64_t p = first; p < last; ++p) {
-      int64_t rest = p, oa = 0, ob = 0;
-      for (int i = nb - 1; i >= 0; --i) {
-        const int64_t idx = rest % batch[i];
-        rest /= batch[i];
-        oa += idx * a_strides[i];
-        ob += idx * b_strides[i];
+  // The closure takes the operands' layouts as plain values, never A or B (their tensors may
+  // be the caller's, with autograd state).
+  const Trans ta = A.trans, tb = B.trans;
+  const int64_t lda = A.ld, ldb = B.ld;
+  Launch([=] {
+    auto run = [&](int64_t first, int64_t last) {
+      for (int64_t p = first; p < last; ++p) {
+        int64_t rest = p, oa = 0, ob = 0;
+        for (int i = nb - 1; i >= 0; --i) {
+          const int64_t idx = rest % batch[i];
+          rest /= batch[i];
+          oa += idx * a_strides[i];
+          ob += idx * b_strides[i];
+        }
+        Gemm(ta, tb, m, n, k, 1.0f, pa + oa, lda, pb + ob, ldb, 0.0f, pc + p * m * n, n);
       }
-      Gemm(A.trans, B.trans, m, n, k, 1.0f, pa + oa, A.ld, pb + ob, B.ld, 0.0f, pc + p * m * n, n);
-    }
-  };
-  // Many small products: one per thread at a time (each GEMM then runs single-threaded, as a
-  // nested ParallelFor does). Few large ones: one after another, each on every thread.
-  const int64_t flops = 2 * m * n * k;
-  if (count > 1 && flops < (int64_t{1} << 22)) ParallelFor(0, count, std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(flops, 1)), run);
-  else run(0, count);
+    };
+    // Many small products: one per thread at a time (each GEMM then runs single-threaded, as a
+    // nested ParallelFor does). Few large ones: one after another, each on every thread.
+    const int64_t flops = 2 * m * n * k;
+    if (count > 1 && flops < (int64_t{1} << 22)) ParallelFor(0, count, std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(flops, 1)), run);
+    else run(0, count);
+  }, A.t, B.t, out);
   return out;
 }
 
@@ -145,8 +152,13 @@ Tensor Linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Activat
   epilogue.bias = bias != nullptr ? b.data<float>() : nullptr;
   epilogue.act = act;
   epilogue.negative_slope = negative_slope;
-  Gemm(X.trans, W.trans, rows, out_features, in_features, 1.0f, X.t.data<float>(), X.ld, W.t.data<float>(), W.ld, 0.0f,
-       out.data<float>(), out_features, &epilogue);
+  const Trans tx = X.trans, tw = W.trans;
+  const int64_t ldx = X.ld, ldw = W.ld;
+  const float* px = X.t.data<float>();
+  const float* pw = W.t.data<float>();
+  float* po = out.data<float>();
+  Launch([=] { Gemm(tx, tw, rows, out_features, in_features, 1.0f, px, ldx, pw, ldw, 0.0f, po, out_features, &epilogue); },
+         X.t, W.t, b, out);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "kernels/kernel_table.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
@@ -107,43 +108,53 @@ Tensor Reduce(ReduceOp op, const Tensor& x, const Shape& dims, bool keepdim) {
   const float* in = L.data.data<float>();
   const ReduceKernels& k = *Kernels().reduce;
   const int opi = static_cast<int>(op);
-  if (L.r == 0 || out.numel() == 0) {
-    std::fill(o, o + out.numel(), 0.0f);
+  // The layout's sizes as plain values for the closures (L holds a Tensor).
+  const int64_t outer = L.outer, r = L.r, inner = L.inner, numel = out.numel();
+  if (r == 0 || numel == 0) {
+    Launch([=] { std::fill(o, o + numel, 0.0f); }, out);
     return out;
   }
-  if (L.inner == 1) {
+  if (inner == 1) {
     // Each output reduces one contiguous span of r values, in fixed blocks.
-    const int64_t blocks = (L.r + kBlock - 1) / kBlock;
-    std::vector<float> partial(static_cast<size_t>(L.outer * blocks));
-    ParallelFor(0, L.outer * blocks, TaskGrain(std::min(L.r, kBlock)), [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; ++t) {
-        const int64_t row = t / blocks, blk = t % blocks, start = blk * kBlock;
-        partial[t] = k.span[opi](in + row * L.r + start, std::min(kBlock, L.r - start));
+    const int64_t blocks = (r + kBlock - 1) / kBlock;
+    const SpanReduceKernel span = k.span[opi];
+    // The partial results live in a scratch tensor allocated here, not in the closure.
+    const Tensor partial_buffer = Tensor::Empty({outer * blocks});
+    float* partial = partial_buffer.data<float>();
+    Launch([=] {
+      ParallelFor(0, outer * blocks, TaskGrain(std::min(r, kBlock)), [&](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; ++t) {
+          const int64_t row = t / blocks, blk = t % blocks, start = blk * kBlock;
+          partial[t] = span(in + row * r + start, std::min(kBlock, r - start));
+        }
+      });
+      for (int64_t row = 0; row < outer; ++row) {
+        float acc = partial[row * blocks];
+        for (int64_t blk = 1; blk < blocks; ++blk) acc = Combine(op, acc, partial[row * blocks + blk]);
+        o[row] = acc;
       }
-    });
-    for (int64_t row = 0; row < L.outer; ++row) {
-      float acc = partial[row * blocks];
-      for (int64_t blk = 1; blk < blocks; ++blk) acc = Combine(op, acc, partial[row * blocks + blk]);
-      o[row] = acc;
-    }
+    }, L.data, partial_buffer, out);
     return out;
   }
   // Fold r rows of `inner` values into the output row, column blocks in parallel.
-  const int64_t col_blocks = (L.inner + kInnerBlock - 1) / kInnerBlock;
-  ParallelFor(0, L.outer * col_blocks, TaskGrain(L.r * std::min(kInnerBlock, L.inner)), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t outer = t / col_blocks, col = (t % col_blocks) * kInnerBlock;
-      const int64_t n = std::min(kInnerBlock, L.inner - col);
-      const float* base = in + outer * L.r * L.inner + col;
-      float* acc = o + outer * L.inner + col;
-      if (op == ReduceOp::kSum) {
-        SumRows(k.row[opi], base, L.r, L.inner, n, acc);
-      } else {
-        std::copy(base, base + n, acc);
-        for (int64_t i = 1; i < L.r; ++i) k.row[opi](acc, base + i * L.inner, n);
+  const int64_t col_blocks = (inner + kInnerBlock - 1) / kInnerBlock;
+  const RowReduceKernel row_kernel = k.row[opi];
+  Launch([=] {
+    ParallelFor(0, outer * col_blocks, TaskGrain(r * std::min(kInnerBlock, inner)), [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t outer_i = t / col_blocks, col = (t % col_blocks) * kInnerBlock;
+        const int64_t n = std::min(kInnerBlock, inner - col);
+        const float* base = in + outer_i * r * inner + col;
+        float* acc = o + outer_i * inner + col;
+        if (op == ReduceOp::kSum) {
+          SumRows(row_kernel, base, r, inner, n, acc);
+        } else {
+          std::copy(base, base + n, acc);
+          for (int64_t i = 1; i < r; ++i) row_kernel(acc, base + i * inner, n);
+        }
       }
-    }
-  });
+    });
+  }, L.data, out);
   return out;
 }
 
@@ -154,7 +165,10 @@ Tensor Mean(const Tensor& x, const Shape& dims, bool keepdim) {
   // The mean of nothing is NaN, as in PyTorch.
   const float scale = count == 0 ? std::numeric_limits<float>::quiet_NaN() : 1.0f / static_cast<float>(count);
   float* p = sum.data<float>();
-  for (int64_t i = 0; i < sum.numel(); ++i) p[i] = count == 0 ? scale : p[i] * scale;
+  const int64_t n = sum.numel();
+  Launch([=] {
+    for (int64_t i = 0; i < n; ++i) p[i] = count == 0 ? scale : p[i] * scale;
+  }, sum);
   return sum;
 }
 
@@ -172,27 +186,33 @@ Tensor ArgExtreme(bool is_max, const Tensor& x, bool has_dim, int64_t dim, bool 
   int32_t* o = out.data<int32_t>();
   const float* in = L.data.data<float>();
   const ReduceKernels& k = *Kernels().reduce;
-  if (L.inner == 1) {
+  // The layout's sizes as plain values for the closures (L holds a Tensor).
+  const int64_t outer = L.outer, r = L.r, inner = L.inner;
+  if (inner == 1) {
     const SpanArgKernel span = is_max ? k.argmax_span : k.argmin_span;
-    ParallelFor(0, L.outer, TaskGrain(L.r), [&](int64_t b, int64_t e) {
-      for (int64_t row = b; row < e; ++row) o[row] = static_cast<int32_t>(span(in + row * L.r, L.r));
-    });
+    Launch([=] {
+      ParallelFor(0, outer, TaskGrain(r), [&](int64_t b, int64_t e) {
+        for (int64_t row = b; row < e; ++row) o[row] = static_cast<int32_t>(span(in + row * r, r));
+      });
+    }, L.data, out);
     return out;
   }
   const RowArgKernel row_kernel = is_max ? k.argmax_row : k.argmin_row;
-  const int64_t col_blocks = (L.inner + kInnerBlock - 1) / kInnerBlock;
-  ParallelFor(0, L.outer * col_blocks, TaskGrain(L.r * std::min(kInnerBlock, L.inner)), [&](int64_t b, int64_t e) {
-    std::vector<float> best(static_cast<size_t>(std::min(kInnerBlock, L.inner)));
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t outer = t / col_blocks, col = (t % col_blocks) * kInnerBlock;
-      const int64_t n = std::min(kInnerBlock, L.inner - col);
-      const float* base = in + outer * L.r * L.inner + col;
-      int32_t* idx = o + outer * L.inner + col;
-      std::copy(base, base + n, best.begin());
-      std::fill(idx, idx + n, 0);
-      for (int64_t i = 1; i < L.r; ++i) row_kernel(best.data(), idx, base + i * L.inner, n, static_cast<int32_t>(i));
-    }
-  });
+  const int64_t col_blocks = (inner + kInnerBlock - 1) / kInnerBlock;
+  Launch([=] {
+    ParallelFor(0, outer * col_blocks, TaskGrain(r * std::min(kInnerBlock, inner)), [&](int64_t b, int64_t e) {
+      std::vector<float> best(static_cast<size_t>(std::min(kInnerBlock, inner)));
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t outer_i = t / col_blocks, col = (t % col_blocks) * kInnerBlock;
+        const int64_t n = std::min(kInnerBlock, inner - col);
+        const float* base = in + outer_i * r * inner + col;
+        int32_t* idx = o + outer_i * inner + col;
+        std::copy(base, base + n, best.begin());
+        std::fill(idx, idx + n, 0);
+        for (int64_t i = 1; i < r; ++i) row_kernel(best.data(), idx, base + i * inner, n, static_cast<int32_t>(i));
+      }
+    });
+  }, L.data, out);
   return out;
 }
 
