@@ -105,6 +105,13 @@ export interface NativeBinding {
   waitFor(h: Handle): void;
   queueInfo(): { submitted: number; completed: number; skipped: number; pending: number; capacity: number; threadRunning: boolean };
   setQueueCapacity(n: number): void;
+  // Shared weights (native/binding/shared_exports.cc).
+  storageInfo(h: Handle): [number, number];
+  rebindStorage(h: Handle, array: Float32Array | Int32Array, copy: boolean): void;
+  sharedArrayOf(h: Handle): [Float32Array | Int32Array, number] | null;
+  sharedLock(lock: Handle): void;
+  sharedUnlock(lock: Handle): void;
+  copyShared(lock: Handle, sources: Handle[], destinations: Handle[]): void;
   activate(h: Handle, activation: number, negativeSlope: number): Handle;
   step(h: Handle): Handle;
   softmax(h: Handle, dim: number, log: boolean): Handle;

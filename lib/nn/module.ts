@@ -14,6 +14,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import { checkTensor, clearGrads, Tensor } from '../tensor.js';
 import { checkBool, checkOptions, describe, fail } from '../validate.js';
 import { Parameter } from './parameter.js';
+import * as shared from './shared.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -294,6 +295,37 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
   // ---- printing ----------------------------------------------------------------------------
 
   /** The module tree, formatted as PyTorch's print(model). */
+  /**
+   * Moves every parameter and buffer into SharedArrayBuffer memory (in place: tensors, views
+   * and optimizers that hold them see the move), as torch's share_memory_(). Returns this.
+   */
+  shareMemory(): this {
+    shared.shareMemory(this);
+    return this;
+  }
+
+  /** The shared weights as an object postMessage can send (after shareMemory()); see lib/nn/shared.ts. */
+  sharedStateDict(): shared.SharedStateDict {
+    return shared.sharedStateDict(this);
+  }
+
+  /** Makes this model's parameters and buffers alias the shared memory of `state` (same names, shapes, dtypes). Returns this. */
+  loadSharedStateDict(state: shared.SharedStateDict): this {
+    shared.loadSharedStateDict(this, state);
+    return this;
+  }
+
+  /** Copies the shared weights into this model's own, holding the lock, so no step is halfway through. */
+  async loadSharedSnapshot(state: shared.SharedStateDict): Promise<this> {
+    await shared.loadSharedSnapshot(this, state);
+    return this;
+  }
+
+  /** Runs fn (one training step) holding the shared weights' lock; in deferred mode the lock brackets its queued work. */
+  sharedStep<T>(fn: () => T): T {
+    return shared.sharedStep(this, fn);
+  }
+
   toString(): string {
     const lines = this.extraRepr() === '' ? [] : this.extraRepr().split('\n');
     for (const [name, child] of this.namedChildren()) {

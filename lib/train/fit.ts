@@ -17,6 +17,7 @@ import type { Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
 import { runEvaluation } from './evaluate.js';
 import { batchesOf, checkLoader, checkModel, forward, lengthOf, lossTotal, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
+import { maybeSharedStep } from '../nn/shared.js';
 import { defaultMetrics, isPlanned, type Metric, type MetricSpec, planMetricUpdate, resolveMetrics } from './metrics.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { type Callback, type EpochLogs, type History, type Loader, type TrainContext, valName } from './types.js';
@@ -193,7 +194,8 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
 
   try {
     for await (const { x, y, size } of batchesOf('fit', 'trainLoader', run.trainLoader)) {
-      const planned = planDeferred((): InFlight => {
+      // A model with shared weights takes their lock for the step (lib/nn/shared.ts).
+      const planned = planDeferred((): InFlight => ({ ...maybeSharedStep(model, () => {
         optimizer.zeroGrad();
         const out = forward('fit', model, x);
         const loss = lossFn(out, y);
@@ -202,8 +204,8 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
         run.metrics ??= defaultMetrics(out, y);
         const metrics = run.metrics;
         const commits = noGrad(() => metrics.map((m) => planMetricUpdate(m, out.detach(), y)));
-        return { out, loss, x, y, size, ticket: lastTicket(), commits };
-      });
+        return { out, loss, x, y, size, commits };
+      }), ticket: lastTicket() }));
       inFlight.push(planned);
       const depth = perBatchHooks || run.metrics!.some((m) => !isPlanned(m)) ? 1 : 2;
       while (inFlight.length >= depth) await finish(inFlight.shift()!);

@@ -1,13 +1,27 @@
 #include "binding/deferred_state.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "binding/errors.h"
 
 namespace tg::binding {
 
+namespace {
+std::atomic<uint32_t> g_next_owner{1};
+}  // namespace
+
+DeferredState::DeferredState() : owner_id_(g_next_owner.fetch_add(1)) {}
+
 DeferredState::~DeferredState() { Stop(); }
+
+void DeferredState::RememberLock(std::shared_ptr<Storage> word) {
+  for (const auto& s : locks_) {
+    if (s == word) return;
+  }
+  locks_.push_back(std::move(word));
+}
 
 void DeferredState::Init(Napi::Env env) {
   env_ = env;
@@ -32,6 +46,13 @@ void DeferredState::Cleanup(void* self) {
 void DeferredState::Stop() {
   executor_.Shutdown();  // drops queued work, waits for the running kernel, joins
   executor_.CollectFinished();
+  // A worker terminated in mid-step may hold a shared-weight lock (its release was queued, or
+  // its JS never reached it): give it back, or the other threads would wait forever.
+  for (const auto& word : locks_) {
+    int32_t held = static_cast<int32_t>(owner_id_);
+    __atomic_compare_exchange_n(static_cast<int32_t*>(word->data()), &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+  }
+  locks_.clear();
   if (wake_ != nullptr) {
     napi_release_threadsafe_function(wake_, napi_tsfn_abort);
     wake_ = nullptr;

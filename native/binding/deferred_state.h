@@ -9,13 +9,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ops/storage.h"
 #include "runtime/executor.h"
 
 namespace tg::binding {
 
 class DeferredState {
  public:
-  DeferredState() = default;
+  DeferredState();
   ~DeferredState();
   DeferredState(const DeferredState&) = delete;
   DeferredState& operator=(const DeferredState&) = delete;
@@ -37,6 +38,11 @@ class DeferredState {
   bool Cancel(uint32_t id);
   void Release(uint32_t id);
 
+  // Shared-weight locks (binding/shared_exports.cc): a lock word holds the id of the
+  // environment that holds it, so the cleanup of a terminated worker releases what it held.
+  uint32_t owner_id() const { return owner_id_; }
+  void RememberLock(std::shared_ptr<Storage> word);
+
  private:
   struct Waiter {
     uint64_t ticket;
@@ -56,6 +62,8 @@ class DeferredState {
   std::vector<std::shared_ptr<CancelToken>> scope_stack_;  // the token outside each open scope
   std::unordered_map<uint32_t, std::shared_ptr<CancelToken>> tokens_;
   uint32_t next_token_ = 1;
+  uint32_t owner_id_;
+  std::vector<std::shared_ptr<Storage>> locks_;
 };
 
 }  // namespace tg::binding

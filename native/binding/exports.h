@@ -36,5 +36,6 @@ extern const ExportTable kInplaceExports;
 extern const ExportTable kOptimExports;
 extern const ExportTable kAsyncExports;
 extern const ExportTable kDeferredExports;
+extern const ExportTable kSharedExports;
 
 }  // namespace tg::binding

@@ -115,8 +115,14 @@ Napi::Value Data(Info info) {
         array, {Napi::Number::New(env, static_cast<double>(begin)), Napi::Number::New(env, static_cast<double>(begin + length))});
   }
   auto* keep = new std::shared_ptr<Storage>(storage);
+  storage->AddExportedView(1);  // Storage::Rebind keeps this memory while the array may live
   Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
-      env, storage->data(), storage->nbytes(), [](Napi::BasicEnv, void*, std::shared_ptr<Storage>* k) { delete k; }, keep);
+      env, storage->data(), storage->nbytes(),
+      [](Napi::BasicEnv, void*, std::shared_ptr<Storage>* k) {
+        (*k)->AddExportedView(-1);
+        delete k;
+      },
+      keep);
   const size_t byte_offset = static_cast<size_t>(t.offset()) * ElementSize(t.dtype());
   if (t.dtype() == DType::kInt32) return Napi::Int32Array::New(env, length, buffer, byte_offset);
   return Napi::Float32Array::New(env, length, buffer, byte_offset);

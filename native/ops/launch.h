@@ -63,18 +63,32 @@ inline void Mark(uint64_t ticket, const std::vector<Tensor>& ts) {
 }  // namespace launch_detail
 
 template <typename Fn, typename... Uses>
-void Launch(Fn&& fn, const Uses&... uses) {
+void LaunchTask(bool marker, Fn&& fn, const Uses&... uses) {
   Executor* executor = CurrentExecutor();
   if (executor == nullptr) return fn();
   if (!executor->deferring()) {
-    if (!executor->Idle() || executor->failed()) executor->WaitAll();
+    if (marker) executor->WaitAllQuietly();
+    else if (!executor->Idle() || executor->failed()) executor->WaitAll();
     return fn();
   }
   auto task = std::make_unique<launch_detail::KernelTask<std::decay_t<Fn>>>(std::forward<Fn>(fn));
   task->cancel = executor->cancel_token();
+  task->marker = marker;
   (task->Use(uses), ...);
   const uint64_t ticket = executor->Submit(std::move(task));
   (launch_detail::Mark(ticket, uses), ...);
+}
+
+template <typename Fn, typename... Uses>
+void Launch(Fn&& fn, const Uses&... uses) {
+  LaunchTask(false, std::forward<Fn>(fn), uses...);
+}
+
+// A task that runs even after a failure or a cancel (a lock's release must pair with its
+// acquire whatever ran between).
+template <typename Fn, typename... Uses>
+void LaunchAlways(Fn&& fn, const Uses&... uses) {
+  LaunchTask(true, std::forward<Fn>(fn), uses...);
 }
 
 // Before the calling thread reads t's values (item(), data(), an op whose output shape depends

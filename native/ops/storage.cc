@@ -1,5 +1,7 @@
 #include "ops/storage.h"
 
+#include <cstring>
+
 namespace tg {
 
 std::shared_ptr<Storage> Storage::Allocate(size_t nbytes) {
@@ -21,13 +23,30 @@ std::shared_ptr<Storage> Storage::Borrow(void* data, size_t nbytes, std::functio
   return s;
 }
 
-Storage::~Storage() {
-  if (release_) {
-    release_();
+void Storage::FreeBlock(void* data, std::function<void()>& release) {
+  if (release) {
+    release();
     return;
   }
-  tg::Deallocate(data_, nbytes_);
+  tg::Deallocate(data, nbytes_);
   if (account_) account_->live_bytes -= static_cast<int64_t>(nbytes_);
+}
+
+void Storage::Rebind(void* data, std::function<void()> release, void* owner, bool copy) {
+  if (copy && nbytes_ > 0) std::memcpy(data, data_, nbytes_);
+  if (exported_views_.load(std::memory_order_relaxed) > 0) {
+    retired_.emplace_back(data_, std::move(release_));
+  } else {
+    FreeBlock(data_, release_);
+  }
+  data_ = data;
+  release_ = release ? std::move(release) : [] {};
+  owner_ = owner;
+}
+
+Storage::~Storage() {
+  for (auto& [data, release] : retired_) FreeBlock(data, release);
+  FreeBlock(data_, release_);
 }
 
 }  // namespace tg

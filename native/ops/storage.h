@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "runtime/allocator.h"
 
@@ -43,6 +45,15 @@ class Storage {
   // it waits for that task only. Touched on the JS thread alone.
   uint64_t last_use() const { return last_use_; }
   void set_last_use(uint64_t ticket) { last_use_ = ticket; }
+  // Moves this storage (and so every tensor and view on it) onto other memory of the same
+  // size, borrowed like Borrow's: for weights shared through a SharedArrayBuffer. With copy,
+  // the current bytes are copied over first. The old memory is freed, or kept until this
+  // storage dies if JS may still hold an array over it (exported_views). No queued task may
+  // use this storage (the caller waits first).
+  void Rebind(void* data, std::function<void()> release, void* owner, bool copy);
+  // Typed arrays JS holds over this memory (tensor.data() of allocated storage).
+  void AddExportedView(int delta) { exported_views_.fetch_add(delta, std::memory_order_relaxed); }
+
   // References held by queued tasks (ops/launch.h): not a user's, so they do not make a
   // fresh gradient buffer shared (autograd/engine.cc).
   int64_t queued_uses() const { return queued_uses_; }
@@ -57,6 +68,10 @@ class Storage {
   uint64_t last_use_ = 0;
   int64_t queued_uses_ = 0;
   std::shared_ptr<MemoryAccount> account_;
+  std::atomic<int> exported_views_{0};
+  // Memory given up by Rebind while JS could still read it: freed with the storage.
+  std::vector<std::pair<void*, std::function<void()>>> retired_;
+  void FreeBlock(void* data, std::function<void()>& release);
 };
 
 }  // namespace tg

@@ -134,7 +134,7 @@ void Executor::Finish(std::unique_ptr<Task> task, bool skipped) {
   if (done >= at && notify_at_.compare_exchange_strong(at, UINT64_MAX) && notifier_) notifier_();
 }
 
-void Executor::Wait(uint64_t ticket) {
+void Executor::BlockUntil(uint64_t ticket) {
   if (!Done(ticket)) {
     std::unique_lock<std::mutex> lock(mu_);
     ++js_waiters_;
@@ -142,6 +142,12 @@ void Executor::Wait(uint64_t ticket) {
     --js_waiters_;
   }
   CollectFinished();
+}
+
+void Executor::WaitAllQuietly() { BlockUntil(submitted()); }
+
+void Executor::Wait(uint64_t ticket) {
+  BlockUntil(ticket);
   ThrowIfFailed();
 }
 

@@ -103,6 +103,8 @@ class Executor {
   // is pending (and clears it).
   void Wait(uint64_t ticket);
   void WaitAll() { Wait(submitted()); }
+  // Waits like WaitAll but leaves a failure pending (for a release that must run regardless).
+  void WaitAllQuietly();
   // Throws (and clears) the pending failure, if any, without waiting.
   void ThrowIfFailed();
   bool failed() const { return failed_.load(std::memory_order_acquire); }
@@ -128,6 +130,7 @@ class Executor {
   ExecutorStats stats() const;
 
  private:
+  void BlockUntil(uint64_t ticket);
   void WorkerLoop();
   void RunOne(std::unique_ptr<Task> task);
   void Finish(std::unique_ptr<Task> task, bool skipped);
