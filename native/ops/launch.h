@@ -13,6 +13,7 @@
 // through Fail(): a failure found while running surfaces at the next wait.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -44,6 +45,10 @@ class KernelTask final : public Task {
   void Use(const std::vector<Tensor>& ts) {
     for (const Tensor& t : ts) Use(t);
   }
+  template <size_t N>
+  void Use(const std::array<Tensor, N>& ts) {
+    for (const Tensor& t : ts) Use(t);
+  }
 
  private:
   Fn fn_;
@@ -57,6 +62,10 @@ inline void Mark(uint64_t ticket, const Tensor* t) {
   if (t != nullptr) Mark(ticket, *t);
 }
 inline void Mark(uint64_t ticket, const std::vector<Tensor>& ts) {
+  for (const Tensor& t : ts) Mark(ticket, t);
+}
+template <size_t N>
+void Mark(uint64_t ticket, const std::array<Tensor, N>& ts) {
   for (const Tensor& t : ts) Mark(ticket, t);
 }
 

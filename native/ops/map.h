@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/thread_pool.h"
 
@@ -26,9 +27,12 @@ Tensor Map(const Shape& shape, F f, const Ts&... inputs) {
   std::array<const float*, kN> p{};
   for (size_t i = 0; i < kN; ++i) p[i] = in[i].template data<float>();
   float* o = out.data<float>();
-  ParallelFor(0, out.numel(), 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) o[i] = MapAt(f, p, i, std::make_index_sequence<kN>());
-  });
+  const int64_t n = out.numel();
+  Launch([=] {
+    ParallelFor(0, n, 1 << 14, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = MapAt(f, p, i, std::make_index_sequence<kN>());
+    });
+  }, in, out);
   return out;
 }
 
