@@ -43,5 +43,6 @@ vitest('vitest-no-avx.json');
 ctest('ctest.xml');
 ctest('ctest-asan.xml');
 ctest('ctest-arm64.xml');
+ctest('ctest-tsan.xml');
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

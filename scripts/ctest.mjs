@@ -20,7 +20,7 @@ const flavour = sanitize ? 'asan' : arm64 ? 'arm64' : tsan ? 'tsan' : null;
 const buildDir = join(root, sanitize ? 'build-asan' : arm64 ? 'build-cmake-arm64' : tsan ? 'build-tsan' : 'build-cmake');
 const buildType = sanitize || tsan ? 'RelWithDebInfo' : 'Release';
 // The tests whose code runs on several threads at once.
-const tsanTests = ['test_executor', 'test_runtime'];
+const tsanTests = ['test_executor', 'test_deferred_ops', 'test_runtime'];
 // ctest runs each test binary through the emulator (CMAKE_CROSSCOMPILING_EMULATOR).
 const cross = arm64
   ? ['-DCMAKE_SYSTEM_NAME=Linux', '-DCMAKE_SYSTEM_PROCESSOR=aarch64', '-DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++',
