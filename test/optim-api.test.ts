@@ -187,10 +187,12 @@ describe('gradient clipping', () => {
     const b = new nn.Parameter(tensor([0]));
     a.mul(tensor([3, 0])).sum().add(b.mul(4).sum()).backward();
     const norm = optim.clipGradNorm([a, b], 1);
-    expect(norm).toBeCloseTo(5, 5);
+    expect(norm.shape).toEqual([]);
+    expect(norm.dtype).toBe('float32');
+    expect(norm.item()).toBeCloseTo(5, 5);
     expect(values(a.grad!)[0]).toBeCloseTo(0.6, 5);
     expect(values(b.grad!)[0]).toBeCloseTo(0.8, 5);
-    expect(optim.clipGradNorm([a, b], 10, Infinity)).toBeCloseTo(0.8, 5);
+    expect(optim.clipGradNorm([a, b], 10, Infinity).item()).toBeCloseTo(0.8, 5);
     expect(values(b.grad!)[0]).toBeCloseTo(0.8, 5);
   });
 
@@ -200,7 +202,7 @@ describe('gradient clipping', () => {
     a.mul(tensor([-3, 0.5, 2])).sum().backward();
     optim.clipGradValue([a, unused], 1);
     expect(values(a.grad!)).toEqual([-1, 0.5, 1]);
-    expect(optim.clipGradNorm([unused], 1)).toBe(0);
+    expect(optim.clipGradNorm([unused], 1).item()).toBe(0);
   });
 
   it('errorIfNonfinite turns a NaN norm into an error', () => {

@@ -140,7 +140,7 @@ describe('optimizers follow PyTorch 1.13 trajectories', () => {
         loss.backward();
         if (c.clip?.kind === 'norm') {
           const norm = optim.clipGradNorm(m.parameters(), c.clip.maxNorm);
-          expectNear([norm], [c.clipNorms![k]!], `clipGradNorm's total norm at step ${k + 1}`);
+          expectNear([norm.item()], [c.clipNorms![k]!], `clipGradNorm's total norm at step ${k + 1}`);
         } else if (c.clip?.kind === 'value') {
           optim.clipGradValue(m.parameters(), c.clip.clipValue);
         }

@@ -18,9 +18,10 @@ function handles(fn: string, params: unknown): Tensor['_h'][] {
 
 /**
  * Scales all gradients together so that their joint normType-norm is at most maxNorm (no
- * change when it already is). Returns the norm before clipping. normType may be Infinity.
+ * change when it already is). Returns the norm before clipping as a 0-D float32 tensor, as
+ * torch.nn.utils.clip_grad_norm_ does (read it with .item()). normType may be Infinity.
  */
-export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, options?: ClipGradNormOptions): number {
+export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, options?: ClipGradNormOptions): Tensor {
   const list = handles('clipGradNorm', params);
   checkNumber('clipGradNorm', 'maxNorm', maxNorm);
   if (maxNorm < 0) fail('clipGradNorm', 'maxNorm', 'a number >= 0', maxNorm);
@@ -28,7 +29,7 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
   if (normType <= 0) fail('clipGradNorm', 'normType', 'a positive number or Infinity', normType);
   const opts = checkOptions<ClipGradNormOptions>('clipGradNorm', options, ['errorIfNonfinite']);
   const strict = opts.errorIfNonfinite === undefined ? false : checkBool('clipGradNorm', 'options.errorIfNonfinite', opts.errorIfNonfinite);
-  return native.clipGradNorm(list, maxNorm, normType, strict);
+  return new Tensor(native.clipGradNorm(list, maxNorm, normType, strict));
 }
 
 /** Clamps every gradient element to [-clipValue, clipValue]. */

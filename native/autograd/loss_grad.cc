@@ -14,19 +14,26 @@ const char* PointwiseLossGradName(PointwiseLossKind kind) {
   return names[static_cast<int>(kind)];
 }
 
+// t / denom, for 'mean': a count known when planning, or a () float32 tensor the loss's kernel
+// computed from the data (the summed class weights), which is not read on this thread.
+Tensor DivideBy(const Tensor& t, double denom) { return tg::BinaryScalar(BinaryOp::kDiv, t, static_cast<float>(denom), false); }
+Tensor DivideBy(const Tensor& t, const Tensor& denom) { return tg::Binary(BinaryOp::kDiv, t, denom); }
+
 // Reduces per-element (or per-row) losses: none keeps them, sum adds them, mean divides the
 // sum by `denom` (the element count, or the summed class weights).
-Tensor ReduceLoss(const Tensor& per, Reduction reduction, double denom) {
+template <class Denom>
+Tensor ReduceLoss(const Tensor& per, Reduction reduction, const Denom& denom) {
   if (reduction == Reduction::kNone) return per;
   Tensor total = tg::Reduce(ReduceOp::kSum, per, {}, false);
   if (reduction == Reduction::kSum) return total;
-  return tg::BinaryScalar(BinaryOp::kDiv, total, static_cast<float>(denom), false);
+  return DivideBy(total, denom);
 }
 
 // The gradient of each per-element loss, given the reduced loss's gradient g.
-Tensor SpreadLossGrad(const Tensor& g, Reduction reduction, double denom, const Shape& per_shape) {
+template <class Denom>
+Tensor SpreadLossGrad(const Tensor& g, Reduction reduction, const Denom& denom, const Shape& per_shape) {
   if (reduction == Reduction::kNone) return g;
-  const Tensor scaled = reduction == Reduction::kMean ? tg::BinaryScalar(BinaryOp::kDiv, g, static_cast<float>(denom), false) : g;
+  const Tensor scaled = reduction == Reduction::kMean ? DivideBy(g, denom) : g;
   return tg::Expand(scaled, per_shape);
 }
 
@@ -115,7 +122,8 @@ Tensor CrossEntropy(const Tensor& input, const Tensor& target, const Tensor* wei
   const Tensor logits = layout.ToRows(input);
   const Tensor rows_target = probabilities ? layout.ToRows(target) : TargetRows(layout, target, "crossEntropy");
   CrossEntropyForwardResult r = CrossEntropyRows(logits, rows_target, weight, ignore_index, label_smoothing);
-  const double denom = probabilities ? static_cast<double>(logits.shape()[0]) : r.denom;
+  // Probability targets: 'mean' divides by the row count (as torch), not by the kernel's Σ.
+  const Tensor denom = probabilities ? tg::Full({}, static_cast<double>(logits.shape()[0]), DType::kFloat32) : r.denom;
   Tensor y = ReduceLoss(tg::Reshape(r.loss, layout.SampleShape()), reduction, denom);
   if (!AnyRequiresGrad({&input})) return Plain(y);
   return Record(y, "CrossEntropyLossBackward0", {&input, nullptr},

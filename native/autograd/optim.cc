@@ -27,7 +27,7 @@ void OptimizerStep(OptimizerKind kind, const std::vector<Tensor>& params, const 
   tg::OptimizerStep(kind, params, GradsOf(params), states, hyper);
 }
 
-double ClipGradNorm(const std::vector<Tensor>& params, double max_norm, double norm_type, bool error_if_nonfinite) {
+Tensor ClipGradNorm(const std::vector<Tensor>& params, double max_norm, double norm_type, bool error_if_nonfinite) {
   return tg::ClipGradNorm(GradsOf(params), max_norm, norm_type, error_if_nonfinite);
 }
 

@@ -16,7 +16,8 @@ void OptimizerStep(OptimizerKind kind, const std::vector<Tensor>& params, const 
                    const std::vector<double>& hyper);
 
 // ops/optim.h's clipping on the params' gradients; params without one are skipped.
-double ClipGradNorm(const std::vector<Tensor>& params, double max_norm, double norm_type, bool error_if_nonfinite);
+// ClipGradNorm returns the total norm as a 0-D float32 tensor (without autograd state).
+Tensor ClipGradNorm(const std::vector<Tensor>& params, double max_norm, double norm_type, bool error_if_nonfinite);
 void ClipGradValue(const std::vector<Tensor>& params, double clip_value);
 
 }  // namespace tg::autograd

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/norm.h"
+#include "ops/launch.h"
 #include "ops/norm.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
@@ -49,14 +50,20 @@ void ForChannelBlocks(const Layout& l, Fn fn) {
   ParallelFor(0, l.c, std::max<int64_t>(1, kGrain / std::max<int64_t>(l.PerChannel(), 1)), fn);
 }
 
-// stat = (1 - momentum)·stat + momentum·value[c]·factor, in place through stat's strides.
-void UpdateRunning(const Tensor& stat, const float* value, double factor, double momentum) {
-  float* p = stat.data<float>();
-  const int64_t stride = stat.strides()[0];
-  for (int64_t c = 0; c < stat.numel(); ++c) {
-    p[c * stride] = static_cast<float>((1.0 - momentum) * p[c * stride] + momentum * (value[c] * factor));
+// A running statistic (C), written in place through its stride.
+struct RunningStat {
+  float* p;
+  int64_t stride, count;
+};
+
+RunningStat RunningStatOf(const Tensor& stat) { return {stat.data<float>(), stat.strides()[0], stat.numel()}; }
+
+// stat = (1 - momentum)·stat + momentum·value[c]·factor. Runs in the kernel; the caller bumps
+// the storage's version when planning.
+void UpdateRunning(const RunningStat& stat, const float* value, double factor, double momentum) {
+  for (int64_t c = 0; c < stat.count; ++c) {
+    stat.p[c * stat.stride] = static_cast<float>((1.0 - momentum) * stat.p[c * stat.stride] + momentum * (value[c] * factor));
   }
-  stat.storage()->BumpVersion();
 }
 
 }  // namespace
@@ -90,21 +97,38 @@ BatchNormForwardResult BatchNormForward(const Tensor& x, const Tensor* weight, c
   if (!training) {
     CopyInto(rm, r.mean);  // the backward's mean: a copy, as the running mean may change later
     const auto forward = reference ? BatchNormEvalForwardReference : BatchNormEvalForward;
-    ForChannelBlocks(l, [&](int64_t cb, int64_t ce) { forward(a, mean, rv.data<float>(), cb, ce, y, invstd); });
+    const float* prv = rv.data<float>();
+    Launch([=] { ForChannelBlocks(l, [&](int64_t cb, int64_t ce) { forward(a, mean, prv, cb, ce, y, invstd); }); }, xc, w, b, rv,
+           r.y, r.mean, r.invstd);
     return r;
   }
   if (l.PerChannel() == 0) {  // an empty batch: nothing to normalise, running stats unchanged (as torch)
-    std::fill(mean, mean + l.c, 0.0f);
-    std::fill(invstd, invstd + l.c, 0.0f);
+    const int64_t c = l.c;
+    Launch([=] {
+      std::fill(mean, mean + c, 0.0f);
+      std::fill(invstd, invstd + c, 0.0f);
+    }, r.mean, r.invstd);
     return r;
   }
   Tensor var = Tensor::Empty({l.c});
+  float* pvar = var.data<float>();
   const auto forward = reference ? BatchNormTrainForwardReference : BatchNormTrainForward;
-  ForChannelBlocks(l, [&](int64_t cb, int64_t ce) { forward(a, cb, ce, y, mean, var.data<float>(), invstd); });
-  if (running_mean != nullptr) {
-    const double m = static_cast<double>(l.PerChannel());
-    UpdateRunning(*running_mean, mean, 1.0, momentum);
-    UpdateRunning(*running_var, var.data<float>(), m / (m - 1.0), momentum);
+  // The running statistics are updated in the same task, from the batch's mean and var; their
+  // versions are bumped now, as the write is part of this op in program order.
+  const bool update = running_mean != nullptr;
+  const RunningStat run_mean = update ? RunningStatOf(*running_mean) : RunningStat{nullptr, 0, 0};
+  const RunningStat run_var = update ? RunningStatOf(*running_var) : RunningStat{nullptr, 0, 0};
+  const double m = static_cast<double>(l.PerChannel());
+  Launch([=] {
+    ForChannelBlocks(l, [&](int64_t cb, int64_t ce) { forward(a, cb, ce, y, mean, pvar, invstd); });
+    if (update) {
+      UpdateRunning(run_mean, mean, 1.0, momentum);
+      UpdateRunning(run_var, pvar, m / (m - 1.0), momentum);
+    }
+  }, xc, w, b, r.y, r.mean, r.invstd, var, running_mean, running_var);
+  if (update) {
+    running_mean->storage()->BumpVersion();
+    running_var->storage()->BumpVersion();
   }
   return r;
 }
@@ -131,10 +155,15 @@ BatchNormGrads BatchNormGradients(const Tensor& x, const Tensor* weight, const T
   const Tensor xc = Contiguous(x), gc = Contiguous(g);
   const BatchNormArgs a{xc.data<float>(), l.n, l.c, l.s, DataOrNull(w), nullptr, 0.0};
   const auto backward = reference ? BatchNormBackwardReference : BatchNormBackward;
-  ForChannelBlocks(l, [&](int64_t cb, int64_t ce) {
-    backward(a, gc.data<float>(), m.data<float>(), is.data<float>(), training, cb, ce, DataOrNull(d.x), DataOrNull(d.weight),
-             DataOrNull(d.bias));
-  });
+  const float* pg = gc.data<float>();
+  const float* pm = m.data<float>();
+  const float* pis = is.data<float>();
+  float* pdx = DataOrNull(d.x);
+  float* pdw = DataOrNull(d.weight);
+  float* pdb = DataOrNull(d.bias);
+  Launch([=] {
+    ForChannelBlocks(l, [&](int64_t cb, int64_t ce) { backward(a, pg, pm, pis, training, cb, ce, pdx, pdw, pdb); });
+  }, xc, gc, w, m, is, d.x, d.weight, d.bias);
   return d;
 }
 

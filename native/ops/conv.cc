@@ -13,6 +13,7 @@
 #include "kernels/conv.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/kernel_table.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
@@ -96,37 +97,42 @@ Tensor Conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor* bias, const 
   const Tensor x = Contiguous(x_in), w = Contiguous(w_in);
   const Tensor b = bias != nullptr ? Contiguous(*bias) : Tensor();
   const float* pb = bias != nullptr ? b.data<float>() : nullptr;
+  const float* px = x.data<float>();
+  const float* pw = w.data<float>();
+  float* py = y.data<float>();
   if (reference) {
-    Conv2dForwardReference(g, x.data<float>(), w.data<float>(), pb, p.act, p.negative_slope, y.data<float>());
+    const Activation act = p.act;
+    const float slope = p.negative_slope;
+    Launch([=] { Conv2dForwardReference(g, px, pw, pb, act, slope, py); }, x, w, b, y);
     return y;
   }
   const int64_t cg = g.GroupIn(), og = g.GroupOut(), k = g.ColRows();
   const bool pointwise = g.IsPointwise();
+  const int64_t tasks = TaskCount(g.n);
   GemmEpilogue epilogue;
   epilogue.act = p.act;
   epilogue.negative_slope = p.negative_slope;
-  const float* px = x.data<float>();
-  const float* pw = w.data<float>();
-  float* py = y.data<float>();
-  ForImageRuns(g.n, TaskCount(g.n), [&](int64_t, int64_t first, int64_t last) {
-    std::vector<float> cols(pointwise ? 0 : static_cast<size_t>(k * hw + kIm2ColSlack));
-    for (int64_t n = first; n < last; ++n) {
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* xg = px + (n * g.c_in + grp * cg) * g.h * g.w;
-        float* out = py + (n * g.c_out + grp * og) * hw;
-        const float* a = xg;
-        if (!pointwise) {
-          Im2Col(g, xg, cg, cols.data());
-          a = cols.data();
+  Launch([=] {
+    ForImageRuns(g.n, tasks, [&](int64_t, int64_t first, int64_t last) {
+      std::vector<float> cols(pointwise ? 0 : static_cast<size_t>(k * hw + kIm2ColSlack));
+      for (int64_t n = first; n < last; ++n) {
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          const float* xg = px + (n * g.c_in + grp * cg) * g.h * g.w;
+          float* out = py + (n * g.c_out + grp * og) * hw;
+          const float* a = xg;
+          if (!pointwise) {
+            Im2Col(g, xg, cg, cols.data());
+            a = cols.data();
+          }
+          if (pb != nullptr) {
+            for (int64_t c = 0; c < og; ++c) std::fill(out + c * hw, out + (c + 1) * hw, pb[grp * og + c]);
+          }
+          Gemm(Trans::kN, Trans::kN, og, hw, k, 1.0f, pw + grp * og * k, k, a, hw, pb != nullptr ? 1.0f : 0.0f, out, hw,
+               &epilogue);
         }
-        if (pb != nullptr) {
-          for (int64_t c = 0; c < og; ++c) std::fill(out + c * hw, out + (c + 1) * hw, pb[grp * og + c]);
-        }
-        Gemm(Trans::kN, Trans::kN, og, hw, k, 1.0f, pw + grp * og * k, k, a, hw, pb != nullptr ? 1.0f : 0.0f, out, hw,
-             &epilogue);
       }
-    }
-  });
+    });
+  }, x, w, b, y);
   return y;
 }
 
@@ -143,11 +149,20 @@ Conv2dGrads Conv2dBackward(const Tensor& x_in, const Tensor& w_in, const Tensor&
   if (act && (!y_in.defined() || y_in.shape() != out_shape)) Fail(StatusCode::kInternal, "conv2d backward: the output was not saved");
   const Tensor x = Contiguous(x_in), w = Contiguous(w_in), dy = Contiguous(g_in);
   const Tensor y = act ? Contiguous(y_in) : Tensor();
+  const Activation act_kind = p.act;
+  const float slope = p.negative_slope;
+  const float* px = x.data<float>();
+  const float* pw = w.data<float>();
+  const float* pyv = act ? y.data<float>() : nullptr;
+  const float* pdy = dy.data<float>();
   Conv2dGrads grads;
   if (reference) {
     grads = {Tensor::Empty(x.shape()), Tensor::Empty(w.shape()), Tensor::Empty({g.c_out})};
-    Conv2dBackwardReference(g, x.data<float>(), w.data<float>(), act ? y.data<float>() : nullptr, dy.data<float>(), p.act,
-                            p.negative_slope, grads.x.data<float>(), grads.weight.data<float>(), grads.bias.data<float>());
+    float* rdx = grads.x.data<float>();
+    float* rdw = grads.weight.data<float>();
+    float* rdb = grads.bias.data<float>();
+    Launch([=] { Conv2dBackwardReference(g, px, pw, pyv, pdy, act_kind, slope, rdx, rdw, rdb); }, x, w, y, dy, grads.x,
+           grads.weight, grads.bias);
     return grads;
   }
   // dz = dy·act'(y), elementwise.
@@ -155,30 +170,34 @@ Conv2dGrads Conv2dBackward(const Tensor& x_in, const Tensor& w_in, const Tensor&
   if (act) {
     dz = Tensor::Empty(out_shape);
     const auto kernel = Kernels().activation->backward[static_cast<int>(p.act)];
-    const float* pyv = y.data<float>();
-    const float* pdy = dy.data<float>();
     float* pdz = dz.data<float>();
-    ParallelFor(0, dz.numel(), int64_t{1} << 15, [&](int64_t e0, int64_t e1) {
-      kernel(pyv + e0, pdy + e0, pdz + e0, e1 - e0, p.negative_slope);
-    });
+    const int64_t count = dz.numel();
+    Launch([=] {
+      ParallelFor(0, count, int64_t{1} << 15, [&](int64_t e0, int64_t e1) {
+        kernel(pyv + e0, pdy + e0, pdz + e0, e1 - e0, slope);
+      });
+    }, y, dy, dz);
   }
   const float* pz = dz.data<float>();
   if (need_bias) {
     // Each channel summed over images, then pixels, in double: the same for any split.
     grads.bias = Tensor::Empty({g.c_out});
     float* pdb = grads.bias.data<float>();
-    ParallelFor(0, g.c_out, std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(g.n * hw, 1)), [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) {
-        double s = 0;
-        for (int64_t n = 0; n < g.n; ++n) {
-          const float* row = pz + (n * g.c_out + c) * hw;
-          float partial = 0;
-          for (int64_t q = 0; q < hw; ++q) partial += row[q];
-          s += partial;
+    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(g.n * hw, 1));
+    Launch([=] {
+      ParallelFor(0, g.c_out, grain, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; ++c) {
+          double s = 0;
+          for (int64_t n = 0; n < g.n; ++n) {
+            const float* row = pz + (n * g.c_out + c) * hw;
+            float partial = 0;
+            for (int64_t q = 0; q < hw; ++q) partial += row[q];
+            s += partial;
+          }
+          pdb[c] = static_cast<float>(s);
         }
-        pdb[c] = static_cast<float>(s);
-      }
-    });
+      });
+    }, dz, grads.bias);
   }
   if (!need_x && !need_weight) return grads;
   const int64_t cg = g.GroupIn(), og = g.GroupOut(), k = g.ColRows(), wsize = w.numel();
@@ -186,46 +205,48 @@ Conv2dGrads Conv2dBackward(const Tensor& x_in, const Tensor& w_in, const Tensor&
   const int64_t tasks = TaskCount(g.n);
   if (need_x) grads.x = Full(x.shape(), 0.0, DType::kFloat32);  // col2im accumulates into it
   if (need_weight) grads.weight = g.n == 0 ? Full(w.shape(), 0.0, DType::kFloat32) : Tensor::Empty(w.shape());
-  // Each run of images sums its own dW; the runs' sums are added in run order after.
-  std::vector<float> partial(need_weight && tasks > 1 ? static_cast<size_t>((tasks - 1) * wsize) : 0);
-  const float* px = x.data<float>();
-  const float* pw = w.data<float>();
+  // Each run of images but the first sums its own dW here; the runs' sums are added in run
+  // order after. A scratch tensor, allocated now, so the closure allocates nothing.
+  const Tensor partial = need_weight && tasks > 1 ? Tensor::Empty({(tasks - 1) * wsize}) : Tensor();
+  float* pp = partial.defined() ? partial.data<float>() : nullptr;
   float* pdx = need_x ? grads.x.data<float>() : nullptr;
-  ForImageRuns(g.n, tasks, [&](int64_t t, int64_t first, int64_t last) {
-    float* dw = t == 0 ? (need_weight ? grads.weight.data<float>() : nullptr) : partial.data() + (t - 1) * wsize;
-    std::vector<float> cols(pointwise || !need_weight ? 0 : static_cast<size_t>(k * hw + kIm2ColSlack));
-    std::vector<float> dcols(pointwise || !need_x ? 0 : static_cast<size_t>(k * hw));
-    for (int64_t n = first; n < last; ++n) {
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* dzg = pz + (n * g.c_out + grp * og) * hw;
-        const float* wg = pw + grp * og * k;
-        const int64_t x_off = (n * g.c_in + grp * cg) * g.h * g.w;
-        if (need_weight) {
-          const float* c = px + x_off;
-          if (!pointwise) {
-            Im2Col(g, c, cg, cols.data());
-            c = cols.data();
+  float* pdw = need_weight ? grads.weight.data<float>() : nullptr;
+  Launch([=] {
+    ForImageRuns(g.n, tasks, [&](int64_t t, int64_t first, int64_t last) {
+      float* dw = t == 0 ? pdw : pp + (t - 1) * wsize;
+      std::vector<float> cols(pointwise || !need_weight ? 0 : static_cast<size_t>(k * hw + kIm2ColSlack));
+      std::vector<float> dcols(pointwise || !need_x ? 0 : static_cast<size_t>(k * hw));
+      for (int64_t n = first; n < last; ++n) {
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          const float* dzg = pz + (n * g.c_out + grp * og) * hw;
+          const float* wg = pw + grp * og * k;
+          const int64_t x_off = (n * g.c_in + grp * cg) * g.h * g.w;
+          if (need_weight) {
+            const float* c = px + x_off;
+            if (!pointwise) {
+              Im2Col(g, c, cg, cols.data());
+              c = cols.data();
+            }
+            Gemm(Trans::kN, Trans::kT, og, k, hw, 1.0f, dzg, hw, c, hw, n == first ? 0.0f : 1.0f, dw + grp * og * k, k);
           }
-          Gemm(Trans::kN, Trans::kT, og, k, hw, 1.0f, dzg, hw, c, hw, n == first ? 0.0f : 1.0f, dw + grp * og * k, k);
-        }
-        if (need_x) {
-          if (pointwise) {
-            Gemm(Trans::kT, Trans::kN, k, hw, og, 1.0f, wg, k, dzg, hw, 0.0f, pdx + x_off, hw);
-          } else {
-            Gemm(Trans::kT, Trans::kN, k, hw, og, 1.0f, wg, k, dzg, hw, 0.0f, dcols.data(), hw);
-            Col2Im(g, dcols.data(), cg, pdx + x_off);
+          if (need_x) {
+            if (pointwise) {
+              Gemm(Trans::kT, Trans::kN, k, hw, og, 1.0f, wg, k, dzg, hw, 0.0f, pdx + x_off, hw);
+            } else {
+              Gemm(Trans::kT, Trans::kN, k, hw, og, 1.0f, wg, k, dzg, hw, 0.0f, dcols.data(), hw);
+              Col2Im(g, dcols.data(), cg, pdx + x_off);
+            }
           }
         }
       }
+    });
+    if (need_weight && tasks > 1) {
+      for (int64_t t = 1; t < tasks; ++t) {
+        const float* part = pp + (t - 1) * wsize;
+        for (int64_t e = 0; e < wsize; ++e) pdw[e] += part[e];
+      }
     }
-  });
-  if (need_weight && tasks > 1) {
-    float* dw = grads.weight.data<float>();
-    for (int64_t t = 1; t < tasks; ++t) {
-      const float* part = partial.data() + (t - 1) * wsize;
-      for (int64_t e = 0; e < wsize; ++e) dw[e] += part[e];
-    }
-  }
+  }, x, w, dz, grads.x, grads.weight, partial);
   return grads;
 }
 

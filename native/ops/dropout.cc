@@ -2,6 +2,7 @@
 // expectation of x·mask is x. Drawn from the counter-based Generator like Rand (creation.cc).
 #include <cmath>
 
+#include "ops/launch.h"
 #include "ops/norm.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
@@ -31,15 +32,22 @@ Tensor DropoutMask(const Shape& shape, double p, Generator& gen) {
   CheckDropoutProbability(p, "dropout");
   if (p == 1.0) return Full(shape, 0.0, DType::kFloat32);
   Tensor mask = Tensor::Empty(shape);
+  // The counters are reserved now, in program order; the kernel draws from a copy, as Bits
+  // depends only on the seed and the counter, and the caller's generator may move on (or be
+  // reseeded) before a deferred kernel runs.
   const uint64_t first = gen.Reserve(static_cast<uint64_t>(mask.numel()));
+  const Generator draw = gen;
   const double keep = 1.0 - p;
   const float scale = static_cast<float>(1.0 / keep);
   float* m = mask.data<float>();
-  ParallelFor(0, mask.numel(), kMaskGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      m[i] = BitsToUniform(gen.Bits(first + static_cast<uint64_t>(i))) < keep ? scale : 0.0f;
-    }
-  });
+  const int64_t n = mask.numel();
+  Launch([=] {
+    ParallelFor(0, n, kMaskGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        m[i] = BitsToUniform(draw.Bits(first + static_cast<uint64_t>(i))) < keep ? scale : 0.0f;
+      }
+    });
+  }, mask);
   return mask;
 }
 

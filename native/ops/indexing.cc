@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "ops/strided_loop.h"
 #include "runtime/status.h"
@@ -43,34 +44,40 @@ void RequireIndex(const Tensor& index, const char* op) {
   }
 }
 
-// A contiguous copy of index (itself when contiguous) once every value is in [0, size).
-// Negative values are rejected, as torch does for these ops. The error names the first bad
-// value in row-major order, whatever the thread count.
+// A contiguous copy of index (itself when contiguous), with a task that checks every value is
+// in [0, size) launched ahead of the op's kernel: the values are data, so a failure surfaces at
+// the next wait when deferred (and the kernels after it do not run). Negative values are
+// rejected, as torch does for these ops. The error names the first bad value in row-major
+// order, whatever the thread count.
 Tensor CheckedIndex(const Tensor& index, int64_t size, int dim, const char* op) {
   const Tensor idx = Contiguous(index);
   const int32_t* p = idx.data<int32_t>();
   const int64_t n = idx.numel();
-  std::atomic<int64_t> first{n};
-  ParallelFor(0, n, kGrain * 2, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      if (p[i] < 0 || p[i] >= size) {
-        int64_t seen = first.load();
-        while (i < seen && !first.compare_exchange_weak(seen, i)) {
+  if (n == 0) return idx;
+  const Shape shape = idx.shape();
+  Launch([=] {
+    std::atomic<int64_t> first{n};
+    ParallelFor(0, n, kGrain * 2, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        if (p[i] < 0 || p[i] >= size) {
+          int64_t seen = first.load();
+          while (i < seen && !first.compare_exchange_weak(seen, i)) {
+          }
+          return;
         }
-        return;
       }
+    });
+    const int64_t bad = first.load();
+    if (bad < n) {
+      Shape pos(shape.size());
+      for (int64_t d = static_cast<int64_t>(shape.size()) - 1, rest = bad; d >= 0; --d) {
+        pos[d] = rest % shape[d];
+        rest /= shape[d];
+      }
+      Fail(StatusCode::kArgument, op, ": index ", p[bad], " at position ", ShapeToString(pos), " of index is out of range",
+           " for dimension ", dim, " of size ", size, " (expected 0 <= index < ", size, ")");
     }
-  });
-  const int64_t bad = first.load();
-  if (bad < n) {
-    Shape pos(static_cast<size_t>(idx.ndim()));
-    for (int64_t d = idx.ndim() - 1, rest = bad; d >= 0; --d) {
-      pos[d] = rest % idx.shape()[d];
-      rest /= idx.shape()[d];
-    }
-    Fail(StatusCode::kArgument, op, ": index ", p[bad], " at position ", ShapeToString(pos), " of index is out of range",
-         " for dimension ", dim, " of size ", size, " (expected 0 <= index < ", size, ")");
-  }
+  }, idx);
   return idx;
 }
 
@@ -132,9 +139,13 @@ void ScatterAddWalk(const Walk& w, const float* p, const int32_t* ix, float* v) 
 
 // IndexSelect when input's dimensions after dim form contiguous rows and those before it
 // merge into one stride (an embedding table, any contiguous tensor): one row copy per
-// (outer, index) pair. False when the layout does not allow it.
-template <typename T>
-bool SelectRows(const Tensor& in, int d, const int32_t* ix, int64_t n, T* out) {
+// (outer, index) pair. PlanSelectRows (planning) says whether the layout allows it and fills
+// in the row geometry that SelectRows (the kernel) copies by.
+struct RowSelect {
+  int64_t outer = 0, outer_stride = 0, row_stride = 0, inner = 1;
+};
+
+bool PlanSelectRows(const Tensor& in, int d, RowSelect* r) {
   int64_t inner = 1;
   for (int k = in.ndim() - 1; k > d; --k) {
     if (in.shape()[k] != 1 && in.strides()[k] != inner) return false;
@@ -143,18 +154,22 @@ bool SelectRows(const Tensor& in, int d, const int32_t* ix, int64_t n, T* out) {
   const Shape pre(in.shape().begin(), in.shape().begin() + d), pre_strides(in.strides().begin(), in.strides().begin() + d);
   const auto outer = Coalesce<1>(pre, {&pre_strides});
   if (outer.shape.size() != 1) return false;
-  const int64_t outer_stride = outer.strides[0][0], row_stride = in.strides()[d];
-  const T* x = in.data<T>();
-  ParallelFor(0, outer.shape[0] * n, std::max<int64_t>(1, kGrain / inner), [&](int64_t b, int64_t e) {
+  *r = RowSelect{outer.shape[0], outer.strides[0][0], in.strides()[d], inner};
+  return true;
+}
+
+template <typename T>
+void SelectRows(const RowSelect& r, const T* x, const int32_t* ix, int64_t n, T* out) {
+  const int64_t inner = r.inner;
+  ParallelFor(0, r.outer * n, std::max<int64_t>(1, kGrain / inner), [&](int64_t b, int64_t e) {
     int64_t o = b / n, j = b % n;
     for (int64_t t = b; t < e; ++t) {
-      const T* src = x + o * outer_stride + static_cast<int64_t>(ix[j]) * row_stride;
+      const T* src = x + o * r.outer_stride + static_cast<int64_t>(ix[j]) * r.row_stride;
       if (inner >= kMemcpyRow) std::memcpy(out + t * inner, src, static_cast<size_t>(inner) * sizeof(T));
       else std::copy(src, src + inner, out + t * inner);
       if (++j == n) j = 0, ++o;
     }
   });
-  return true;
 }
 
 template <typename Fn>
@@ -184,9 +199,12 @@ Tensor Gather(const Tensor& input, int64_t dim, const Tensor& index) {
   Tensor out = Tensor::Empty(index.shape(), in.dtype());
   if (out.numel() == 0) return out;
   const Walk w = MakeWalk(ishape, d, ContiguousStrides(ishape), idx.strides(), in.strides());
+  const int32_t* ix = idx.data<int32_t>();
   ByDType(in.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    LookupWalk<T>(w, out.data<T>(), idx.data<int32_t>(), in.data<T>());
+    T* o = out.data<T>();
+    const T* x = in.data<T>();
+    Launch([=] { LookupWalk<T>(w, o, ix, x); }, in, idx, out);
   });
   return out;
 }
@@ -216,7 +234,10 @@ Tensor ScatterAdd(const Shape& shape, int64_t dim, const Tensor& index, const Te
   Tensor out = Full(shape, 0.0, DType::kFloat32);
   if (idx.numel() == 0) return out;
   const Walk w = MakeWalk(ishape, d, s.strides(), idx.strides(), ContiguousStrides(oshape));
-  ScatterAddWalk(w, s.data<float>(), idx.data<int32_t>(), out.data<float>());
+  const float* ps = s.data<float>();
+  const int32_t* ix = idx.data<int32_t>();
+  float* po = out.data<float>();
+  Launch([=] { ScatterAddWalk(w, ps, ix, po); }, s, idx, out);
   return out;
 }
 
@@ -235,11 +256,20 @@ Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index) {
   shape[d] = idx.numel();
   Tensor out = Tensor::Empty(shape, in.dtype());
   if (out.numel() > 0) {
+    const int32_t* ix = idx.data<int32_t>();
+    const int64_t n = idx.numel();
+    RowSelect rows;
+    const bool by_rows = PlanSelectRows(in, d, &rows);
     ByDType(in.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      if (SelectRows<T>(in, d, idx.data<int32_t>(), idx.numel(), out.data<T>())) return;
-      const Walk w = MakeWalk(shape, d, out.strides(), IndexAlong(in.ndim(), d), in.strides());
-      LookupWalk<T>(w, out.data<T>(), idx.data<int32_t>(), in.data<T>());
+      T* o = out.data<T>();
+      const T* x = in.data<T>();
+      if (by_rows) {
+        Launch([=] { SelectRows<T>(rows, x, ix, n, o); }, in, idx, out);
+      } else {
+        const Walk w = MakeWalk(shape, d, out.strides(), IndexAlong(in.ndim(), d), in.strides());
+        Launch([=] { LookupWalk<T>(w, o, ix, x); }, in, idx, out);
+      }
     });
   }
   return input.ndim() == 0 ? Reshape(out, {}) : out;
@@ -266,7 +296,10 @@ Tensor IndexAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tens
   Tensor out = Full(shape, 0.0, DType::kFloat32);
   if (s.numel() == 0) return out;
   const Walk w = MakeWalk(s.shape(), d, s.strides(), IndexAlong(s.ndim(), d), ContiguousStrides(oshape));
-  ScatterAddWalk(w, s.data<float>(), idx.data<int32_t>(), out.data<float>());
+  const float* ps = s.data<float>();
+  const int32_t* ix = idx.data<int32_t>();
+  float* po = out.data<float>();
+  Launch([=] { ScatterAddWalk(w, ps, ix, po); }, s, idx, out);
   return out;
 }
 

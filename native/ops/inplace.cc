@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
@@ -11,13 +12,17 @@ namespace {
 constexpr int64_t kMapGrain = 1 << 16;
 
 // t = f(draws), where draws is a fresh contiguous tensor of t's shape: mapped in place, then
-// copied into t (whatever its strides).
+// copied into t (whatever its strides). f is copied into the kernel's closure, so it must hold
+// its values, not references to the caller's locals.
 template <typename F>
 void WriteMapped(const Tensor& t, const Tensor& draws, F f) {
   float* p = draws.data<float>();
-  ParallelFor(0, draws.numel(), kMapGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) p[i] = f(p[i]);
-  });
+  const int64_t n = draws.numel();
+  Launch([=] {
+    ParallelFor(0, n, kMapGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) p[i] = f(p[i]);
+    });
+  }, draws);
   CopyInto(draws, t);
   t.storage()->BumpVersion();
 }
@@ -64,7 +69,7 @@ void UniformInPlace(const Tensor& t, double lo, double hi, Generator& gen) {
   CheckFinite(hi, "uniform_", "b");
   if (!(lo <= hi)) Fail(StatusCode::kArgument, "uniform_: expects a <= b, got a = ", lo, " and b = ", hi);
   const float base = static_cast<float>(lo), width = static_cast<float>(hi - lo);
-  WriteMapped(t, Rand(t.shape(), gen), [&](float u) { return base + width * u; });
+  WriteMapped(t, Rand(t.shape(), gen), [base, width](float u) { return base + width * u; });
 }
 
 void NormalInPlace(const Tensor& t, double mean, double std, Generator& gen) {
@@ -74,7 +79,7 @@ void NormalInPlace(const Tensor& t, double mean, double std, Generator& gen) {
   CheckFinite(std, "normal_", "std");
   if (std < 0) Fail(StatusCode::kArgument, "normal_: expects std >= 0, got ", std);
   const float m = static_cast<float>(mean), s = static_cast<float>(std);
-  WriteMapped(t, Randn(t.shape(), gen), [&](float z) { return m + s * z; });
+  WriteMapped(t, Randn(t.shape(), gen), [m, s](float z) { return m + s * z; });
 }
 
 }  // namespace tg

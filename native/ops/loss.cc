@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kernels/cross_entropy.h"
+#include "ops/launch.h"
 #include "ops/map.h"
 #include "ops/nn.h"
 #include "ops/ops.h"
@@ -21,11 +22,14 @@ const char* PointwiseLossName(PointwiseLossKind kind) {
   return names[static_cast<int>(kind)];
 }
 
-// Checks class-index targets (rows) against the class count; ignore_index may lie outside.
-void CheckTargets(const Tensor& target, int64_t classes, int64_t ignore_index, const char* op) {
+void CheckTargetDType(const Tensor& target, const char* op) {
   if (target.dtype() != DType::kInt32) Fail(StatusCode::kDType, op, ": class-index target must be int32, got ", DTypeName(target.dtype()));
-  const int32_t* t = target.data<int32_t>();
-  for (int64_t i = 0; i < target.numel(); ++i) {
+}
+
+// Checks class-index targets (n of them) against the class count; ignore_index may lie outside.
+// They are data, so this runs in the kernel (a failure surfaces at the next wait when deferred).
+void CheckTargetValues(const int32_t* t, int64_t n, int64_t classes, int64_t ignore_index, const char* op) {
+  for (int64_t i = 0; i < n; ++i) {
     if (t[i] != ignore_index && (t[i] < 0 || t[i] >= classes)) {
       Fail(StatusCode::kArgument, op, ": target must hold class indices in [0, ", classes, ") (or ignoreIndex ", ignore_index,
            "), got ", t[i], " at position ", i);
@@ -47,7 +51,8 @@ int32_t IgnoreIndex(int64_t ignore_index) {
   return static_cast<int32_t>(std::clamp<int64_t>(ignore_index, INT32_MIN, INT32_MAX));
 }
 
-// The CrossEntropyArgs for (rows, classes) logits and index or probability targets.
+// The CrossEntropyArgs for (rows, classes) logits and index or probability targets. The index
+// targets' values are checked by the kernel's task (CheckTargetValues), not here.
 CrossEntropyArgs ArgsFor(const Tensor& logits, const Tensor& target, const Tensor* weight, int64_t ignore_index,
                          float label_smoothing, Tensor* weight_keep) {
   RequireFloat(logits, "crossEntropy", "input");
@@ -58,7 +63,7 @@ CrossEntropyArgs ArgsFor(const Tensor& logits, const Tensor& target, const Tenso
   if (target.dtype() == DType::kFloat32) {
     a.probs = target.data<float>();
   } else {
-    CheckTargets(target, a.classes, ignore_index, "crossEntropy");
+    CheckTargetDType(target, "crossEntropy");
     a.target = target.data<int32_t>();
   }
   a.weight = WeightData(weight, a.classes, "crossEntropy", weight_keep);
@@ -88,13 +93,19 @@ CrossEntropyForwardResult CrossEntropyRows(const Tensor& logits, const Tensor& t
                                            float label_smoothing, bool reference) {
   Tensor weight_keep;
   const CrossEntropyArgs a = ArgsFor(logits, target, weight, ignore_index, label_smoothing, &weight_keep);
-  CrossEntropyForwardResult r{Tensor::Empty({a.rows}), Tensor::Empty({a.rows}), 0.0};
+  CrossEntropyForwardResult r{Tensor::Empty({a.rows}), Tensor::Empty({a.rows}), Tensor::Empty({})};
   Tensor denom = Tensor::Empty({a.rows});
   const auto forward = reference ? CrossEntropyForwardReference : CrossEntropyForward;
-  ForRowBlocks(a.rows, a.classes, [&](int64_t b, int64_t e) {
-    forward(a, b, e, r.loss.data<float>(), r.lse.data<float>(), denom.data<float>());
-  });
-  r.denom = SumInOrder(denom.data<float>(), a.rows);
+  const int64_t targets = target.numel();
+  float* loss = r.loss.data<float>();
+  float* lse = r.lse.data<float>();
+  float* rows_denom = denom.data<float>();
+  float* total = r.denom.data<float>();
+  Launch([=] {
+    if (a.target != nullptr) CheckTargetValues(a.target, targets, a.classes, ignore_index, "crossEntropy");
+    ForRowBlocks(a.rows, a.classes, [&](int64_t b, int64_t e) { forward(a, b, e, loss, lse, rows_denom); });
+    *total = static_cast<float>(SumInOrder(rows_denom, a.rows));
+  }, logits, target, weight_keep, r.loss, r.lse, r.denom, denom);
   return r;
 }
 
@@ -104,30 +115,42 @@ Tensor CrossEntropyRowsBackward(const Tensor& logits, const Tensor& target, cons
   const CrossEntropyArgs a = ArgsFor(logits, target, weight, ignore_index, label_smoothing, &weight_keep);
   Tensor out = Tensor::Empty(logits.shape());
   const auto backward = reference ? CrossEntropyBackwardReference : CrossEntropyBackward;
-  ForRowBlocks(a.rows, a.classes, [&](int64_t b, int64_t e) {
-    backward(a, b, e, lse.data<float>(), dloss.data<float>(), out.data<float>());
-  });
+  const int64_t targets = target.numel();
+  const float* plse = lse.data<float>();
+  const float* pdloss = dloss.data<float>();
+  float* pout = out.data<float>();
+  Launch([=] {
+    if (a.target != nullptr) CheckTargetValues(a.target, targets, a.classes, ignore_index, "crossEntropy");
+    ForRowBlocks(a.rows, a.classes, [&](int64_t b, int64_t e) { backward(a, b, e, plse, pdloss, pout); });
+  }, logits, target, weight_keep, lse, dloss, out);
   return out;
 }
 
 CrossEntropyForwardResult NllRows(const Tensor& input, const Tensor& target, const Tensor* weight, int64_t ignore_index) {
   const int64_t rows = input.shape()[0], classes = input.shape()[1];
-  CheckTargets(target, classes, ignore_index, "nllLoss");
+  CheckTargetDType(target, "nllLoss");
   Tensor weight_keep;
   const float* w = WeightData(weight, classes, "nllLoss", &weight_keep);
-  CrossEntropyForwardResult r{Tensor::Empty({rows}), Tensor(), 0.0};
+  CrossEntropyForwardResult r{Tensor::Empty({rows}), Tensor(), Tensor::Empty({})};
   const float* x = input.data<float>();
   const int32_t* t = target.data<int32_t>();
   float* loss = r.loss.data<float>();
-  for (int64_t i = 0; i < rows; ++i) {
-    if (t[i] == ignore_index) {
-      loss[i] = 0.0f;
-      continue;
+  float* total = r.denom.data<float>();
+  const int64_t targets = target.numel();
+  Launch([=] {
+    CheckTargetValues(t, targets, classes, ignore_index, "nllLoss");
+    double denom = 0.0;
+    for (int64_t i = 0; i < rows; ++i) {
+      if (t[i] == ignore_index) {
+        loss[i] = 0.0f;
+        continue;
+      }
+      const float wi = w != nullptr ? w[t[i]] : 1.0f;
+      loss[i] = -wi * x[i * classes + t[i]];
+      denom += wi;
     }
-    const float wi = w != nullptr ? w[t[i]] : 1.0f;
-    loss[i] = -wi * x[i * classes + t[i]];
-    r.denom += wi;
-  }
+    *total = static_cast<float>(denom);
+  }, input, target, weight_keep, r.loss, r.denom);
   return r;
 }
 
@@ -139,9 +162,11 @@ Tensor NllRowsBackward(const Shape& input_shape, const Tensor& target, const Ten
   const int32_t* t = target.data<int32_t>();
   const float* dl = dloss.data<float>();
   float* d = out.data<float>();
-  for (int64_t i = 0; i < rows; ++i) {
-    if (t[i] != ignore_index) d[i * classes + t[i]] = -(w != nullptr ? w[t[i]] : 1.0f) * dl[i];
-  }
+  Launch([=] {
+    for (int64_t i = 0; i < rows; ++i) {
+      if (t[i] != ignore_index) d[i * classes + t[i]] = -(w != nullptr ? w[t[i]] : 1.0f) * dl[i];
+    }
+  }, target, weight_keep, dloss, out);
   return out;
 }
 
@@ -166,12 +191,17 @@ Tensor PointwiseLossForward(PointwiseLossKind kind, const Tensor& input, const T
     case PointwiseLossKind::kBce: {
       const Tensor in = Contiguous(input);
       const float* p = in.data<float>();
-      for (int64_t i = 0; i < in.numel(); ++i) {
-        if (!(p[i] >= 0.0f && p[i] <= 1.0f)) {
-          Fail(StatusCode::kArgument, op, ": input must hold probabilities in [0, 1], got ", p[i], " at flat index ", i,
-               " (apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores)");
+      const int64_t n = in.numel();
+      // The values are checked in a task of their own, ahead of the loss's: a failure there
+      // (surfacing at the next wait when deferred) means the loss is never computed.
+      Launch([=] {
+        for (int64_t i = 0; i < n; ++i) {
+          if (!(p[i] >= 0.0f && p[i] <= 1.0f)) {
+            Fail(StatusCode::kArgument, op, ": input must hold probabilities in [0, 1], got ", p[i], " at flat index ", i,
+                 " (apply sigmoid first, or use binaryCrossEntropyWithLogits on raw scores)");
+          }
         }
-      }
+      }, in);
       return Map(shape, [](float x, float y, float wi) {
         return static_cast<float>(-wi * (y * ClampedLog(x) + (1.0 - y) * ClampedLog(1.0 - x)));
       }, in, target, w);

@@ -41,7 +41,8 @@ LinearGrads LinearBackwardReference(const Tensor& x, const Tensor& weight, const
 struct CrossEntropyForwardResult {
   Tensor loss;   // (rows)
   Tensor lse;    // (rows) log-sum-exp of each row, for the backward
-  double denom;  // Σ of the rows' weights: 'mean' divides by it (PyTorch's rule)
+  Tensor denom;  // () float32, Σ of the rows' weights: 'mean' divides by it (PyTorch's rule). A
+                 // tensor, as it is computed from the data (by the kernel's task when deferred)
 };
 CrossEntropyForwardResult CrossEntropyRows(const Tensor& logits, const Tensor& target, const Tensor* weight,
                                            int64_t ignore_index, float label_smoothing, bool reference = false);

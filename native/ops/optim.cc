@@ -8,6 +8,8 @@
 
 #include "kernels/kernel_table.h"
 #include "kernels/nan_extreme.h"
+#include "ops/launch.h"
+#include "ops/ops.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
 
@@ -206,40 +208,50 @@ void OptimizerStep(OptimizerKind kind, const std::vector<Tensor>& params, const 
   }
   auto at = [](float* base, int64_t lo) { return base != nullptr ? base + lo : nullptr; };
   const std::vector<int64_t> starts = Starts(params);
-  const OptimKernels& kernels = *Kernels().optim;
+  const OptimKernels* kernels = Kernels().optim;
   const double* rows = hyper.data();
+  // The coefficients come from the hyperparameters (planning); the kernels' closures hold
+  // copies of them and of the pointer tables.
   switch (kind) {
     case OptimizerKind::kSgd: {
       std::vector<SgdCoefficients> c(n);
       for (size_t i = 0; i < n; ++i) c[i] = SgdCoefficientsFor(SgdRow(rows + kOptimizerHyperSlots * i));
-      ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
-        kernels.sgd(c[i], p[i] + lo, g[i] + lo, at(s[3 * i], lo), hi - lo);
-      });
+      Launch([=] {
+        ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
+          kernels->sgd(c[i], p[i] + lo, g[i] + lo, at(s[3 * i], lo), hi - lo);
+        });
+      }, params, grads, states);
       break;
     }
     case OptimizerKind::kAdagrad: {
       std::vector<AdagradCoefficients> c(n);
       for (size_t i = 0; i < n; ++i) c[i] = AdagradCoefficientsFor(AdagradRow(rows + kOptimizerHyperSlots * i));
-      ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
-        kernels.adagrad(c[i], p[i] + lo, g[i] + lo, s[3 * i] + lo, hi - lo);
-      });
+      Launch([=] {
+        ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
+          kernels->adagrad(c[i], p[i] + lo, g[i] + lo, s[3 * i] + lo, hi - lo);
+        });
+      }, params, grads, states);
       break;
     }
     case OptimizerKind::kRmsprop: {
       std::vector<RmspropCoefficients> c(n);
       for (size_t i = 0; i < n; ++i) c[i] = RmspropCoefficientsFor(RmspropRow(rows + kOptimizerHyperSlots * i));
-      ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
-        kernels.rmsprop(c[i], p[i] + lo, g[i] + lo, s[3 * i] + lo, at(s[3 * i + 1], lo), at(s[3 * i + 2], lo), hi - lo);
-      });
+      Launch([=] {
+        ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
+          kernels->rmsprop(c[i], p[i] + lo, g[i] + lo, s[3 * i] + lo, at(s[3 * i + 1], lo), at(s[3 * i + 2], lo), hi - lo);
+        });
+      }, params, grads, states);
       break;
     }
     default: {  // Adam, AdamW
       const bool decoupled = kind == OptimizerKind::kAdamW;
       std::vector<AdamCoefficients> c(n);
       for (size_t i = 0; i < n; ++i) c[i] = AdamCoefficientsFor(AdamRow(rows + kOptimizerHyperSlots * i, decoupled));
-      ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
-        kernels.adam(c[i], p[i] + lo, g[i] + lo, s[3 * i] + lo, s[3 * i + 1] + lo, at(s[3 * i + 2], lo), hi - lo);
-      });
+      Launch([=] {
+        ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
+          kernels->adam(c[i], p[i] + lo, g[i] + lo, s[3 * i] + lo, s[3 * i + 1] + lo, at(s[3 * i + 2], lo), hi - lo);
+        });
+      }, params, grads, states);
       break;
     }
   }
@@ -273,23 +285,22 @@ double GeneralPowerSum(const float* x, int64_t n, double p) {
 }
 
 
-// The order-p norm of all the gradients' elements together, in double.
-double TotalNorm(const std::vector<Tensor>& grads, double p) {
-  const std::vector<int64_t> starts = Starts(grads);
+// The order-p norm of all the gradients' elements together (gradient i at x[i], covering
+// [starts[i], starts[i + 1])), in double. Runs in the kernel's task.
+double TotalNorm(const OptimKernels& kernels, const std::vector<int64_t>& starts, const std::vector<float*>& x, double p) {
   const int64_t total = starts.back();
   const int64_t chunks = (total + kNormChunk - 1) / kNormChunk;
-  const OptimKernels& kernels = *Kernels().optim;
   const bool inf = std::isinf(p);
   std::vector<double> partial(static_cast<size_t>(chunks), 0.0);
   ParallelFor(0, chunks, 1, [&](int64_t cb, int64_t ce) {
     for (int64_t c = cb; c < ce; ++c) {
       double acc = 0;
       ForEachPiece(starts, c * kNormChunk, std::min(total, (c + 1) * kNormChunk), [&](size_t i, int64_t lo, int64_t hi) {
-        const float* x = grads[i].data<float>() + lo;
-        if (inf) acc = NanMax<double>(kernels.abs_max(x, hi - lo), acc);
-        else if (p == 2) acc += kernels.square_sum(x, hi - lo);
-        else if (p == 1) acc += kernels.abs_sum(x, hi - lo);
-        else acc += GeneralPowerSum(x, hi - lo, p);
+        const float* v = x[i] + lo;
+        if (inf) acc = NanMax<double>(kernels.abs_max(v, hi - lo), acc);
+        else if (p == 2) acc += kernels.square_sum(v, hi - lo);
+        else if (p == 1) acc += kernels.abs_sum(v, hi - lo);
+        else acc += GeneralPowerSum(v, hi - lo, p);
       });
       partial[c] = acc;
     }
@@ -302,28 +313,42 @@ double TotalNorm(const std::vector<Tensor>& grads, double p) {
 
 }  // namespace
 
-double ClipGradNorm(const std::vector<Tensor>& grads_in, double max_norm, double norm_type, bool error_if_nonfinite) {
+Tensor ClipGradNorm(const std::vector<Tensor>& grads_in, double max_norm, double norm_type, bool error_if_nonfinite) {
   const char* op = "clipGradNorm";
   if (!(norm_type > 0)) Fail(StatusCode::kArgument, op, ": normType must be a positive number or Infinity, got ", norm_type);
   if (std::isnan(max_norm)) Fail(StatusCode::kArgument, op, ": maxNorm must be a number, got NaN");
   const std::vector<Tensor> grads = PresentGrads(grads_in, op);
-  if (grads.empty()) return 0.0;
-  // PyTorch's total is a float32 tensor, and so is the arithmetic on it:
-  // clip_coef = max_norm / (total + 1e-6) is (total + 1e-6).reciprocal() * max_norm.
-  const float total = static_cast<float>(TotalNorm(grads, norm_type));
-  if (error_if_nonfinite && !std::isfinite(total)) {
-    Fail(StatusCode::kArgument, op, ": the total norm of order ", norm_type, " of the gradients is non-finite (", total,
-         "), so it cannot be clipped; pass errorIfNonfinite = false to scale the gradients by it anyway");
-  }
-  const float coef = (1.0f / (total + 1e-6f)) * static_cast<float>(max_norm);
-  if (coef >= 1.0f) return total;  // clamp(coef, max=1) is 1: multiplying changes nothing
+  if (grads.empty()) return Full({}, 0.0, DType::kFloat32);
+  // The total, its check and the scaling it decides all read the gradients' values, so they
+  // run in the kernel's task, which writes the total into `norm`.
+  const Tensor norm = Tensor::Empty({});
+  float* out = norm.data<float>();
+  std::vector<float*> x(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) x[i] = grads[i].data<float>();
+  const std::vector<int64_t> starts = Starts(grads);
+  const OptimKernels* kernels = Kernels().optim;
   const BinaryKernel mul = Kernels().eltwise->binary[static_cast<int>(BinaryOp::kMul)];
-  ParallelPieces(Starts(grads), [&](size_t i, int64_t lo, int64_t hi) {
-    float* x = grads[i].data<float>() + lo;
-    mul(x, 1, &coef, 0, x, hi - lo);
-  });
+  Launch([=] {
+    // PyTorch's total is a float32 tensor, and so is the arithmetic on it:
+    // clip_coef = max_norm / (total + 1e-6) is (total + 1e-6).reciprocal() * max_norm.
+    const float total = static_cast<float>(TotalNorm(*kernels, starts, x, norm_type));
+    *out = total;
+    if (error_if_nonfinite && !std::isfinite(total)) {
+      Fail(StatusCode::kArgument, op, ": the total norm of order ", norm_type, " of the gradients is non-finite (", total,
+           "), so it cannot be clipped; pass errorIfNonfinite = false to scale the gradients by it anyway");
+    }
+    const float coef = (1.0f / (total + 1e-6f)) * static_cast<float>(max_norm);
+    if (coef >= 1.0f) return;  // clamp(coef, max=1) is 1: multiplying changes nothing
+    ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
+      float* v = x[i] + lo;
+      mul(v, 1, &coef, 0, v, hi - lo);
+    });
+  }, grads, norm);
+  // Whether the gradients get scaled is known only once the task has run, so every version is
+  // bumped now: as PyTorch, whose clip_grad_norm_ always multiplies (by a coefficient clamped
+  // to 1).
   for (const Tensor& g : grads) g.storage()->BumpVersion();
-  return total;
+  return norm;
 }
 
 void ClipGradValue(const std::vector<Tensor>& grads_in, double clip_value) {
@@ -332,10 +357,15 @@ void ClipGradValue(const std::vector<Tensor>& grads_in, double clip_value) {
   const std::vector<Tensor> grads = PresentGrads(grads_in, op);
   const float lo_value = static_cast<float>(-clip_value), hi_value = static_cast<float>(clip_value);
   const ClampKernel clamp = Kernels().eltwise->clamp;
-  ParallelPieces(Starts(grads), [&](size_t i, int64_t lo, int64_t hi) {
-    float* x = grads[i].data<float>() + lo;
-    clamp(x, x, hi - lo, lo_value, hi_value);
-  });
+  std::vector<float*> x(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) x[i] = grads[i].data<float>();
+  const std::vector<int64_t> starts = Starts(grads);
+  Launch([=] {
+    ParallelPieces(starts, [&](size_t i, int64_t lo, int64_t hi) {
+      float* v = x[i] + lo;
+      clamp(v, v, hi - lo, lo_value, hi_value);
+    });
+  }, grads);
   for (const Tensor& g : grads) g.storage()->BumpVersion();
 }
 

@@ -41,8 +41,11 @@ void OptimizerStep(OptimizerKind kind, const std::vector<Tensor>& params,
 // and rounded to float, as PyTorch's float32 total. Unless the coefficient
 // max_norm / (total + 1e-6) is >= 1, every gradient is scaled by it in place (a NaN total
 // scales by NaN, as PyTorch's clamp does). With error_if_nonfinite a NaN or infinite total
-// throws instead. Returns the total.
-double ClipGradNorm(const std::vector<Tensor>& grads, double max_norm, double norm_type,
+// throws instead (from the kernel's task: at the next wait when deferred). Returns the total
+// as a 0-D float32 tensor (0 when there is no gradient), written by that task, as PyTorch's
+// clip_grad_norm_ returns a tensor. Bumps every gradient's version, scaled or not (PyTorch
+// always multiplies).
+Tensor ClipGradNorm(const std::vector<Tensor>& grads, double max_norm, double norm_type,
                     bool error_if_nonfinite);
 
 // torch.nn.utils.clip_grad_value_: clamps every defined gradient to [-clip_value, clip_value]

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "kernels/pool.h"
+#include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
@@ -112,7 +113,10 @@ MaxPool2dResult MaxPool2dForward(const Tensor& x, const Pool2dParams& p, bool re
   MaxPool2dResult r{Tensor::Empty(out_shape), Tensor::Empty(out_shape, DType::kInt32)};
   const Tensor xc = Contiguous(x);
   const auto kernel = reference ? MaxPool2dPlanesReference : MaxPool2dPlanes;
-  ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(g, xc.data<float>(), b, e, r.y.data<float>(), r.indices.data<int32_t>()); });
+  const float* px = xc.data<float>();
+  float* py = r.y.data<float>();
+  int32_t* pi = r.indices.data<int32_t>();
+  Launch([=] { ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(g, px, b, e, py, pi); }); }, xc, r.y, r.indices);
   return r;
 }
 
@@ -122,7 +126,10 @@ Tensor MaxPool2dGradient(const Shape& x_shape, const Tensor& indices, const Tens
   const Pool2dGeometry geo{pl.h, pl.w, indices.shape()[indices.ndim() - 2], indices.shape()[indices.ndim() - 1], 0, 0, 0, 0, 0, 0, 0, 0};
   Tensor dx = Tensor::Empty(x_shape);
   const auto kernel = reference ? MaxPool2dBackwardPlanesReference : MaxPool2dBackwardPlanes;
-  ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(geo, gc.data<float>(), indices.data<int32_t>(), b, e, dx.data<float>()); });
+  const float* pg = gc.data<float>();
+  const int32_t* pi = indices.data<int32_t>();
+  float* pdx = dx.data<float>();
+  Launch([=] { ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(geo, pg, pi, b, e, pdx); }); }, gc, indices, dx);
   return dx;
 }
 
@@ -135,7 +142,9 @@ Tensor AvgPool2dForward(const Tensor& x, const Pool2dParams& p, bool count_inclu
   const Tensor xc = Contiguous(x);
   const AvgPoolMode m{count_include_pad, divisor_override};
   const auto kernel = reference ? AvgPool2dPlanesReference : AvgPool2dPlanes;
-  ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(g, m, xc.data<float>(), b, e, y.data<float>()); });
+  const float* px = xc.data<float>();
+  float* py = y.data<float>();
+  Launch([=] { ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(g, m, px, b, e, py); }); }, xc, y);
   return y;
 }
 
@@ -147,7 +156,9 @@ Tensor AvgPool2dGradient(const Shape& x_shape, const Pool2dParams& p, bool count
   Tensor dx = Tensor::Empty(x_shape);
   const AvgPoolMode m{count_include_pad, divisor_override};
   const auto kernel = reference ? AvgPool2dBackwardPlanesReference : AvgPool2dBackwardPlanes;
-  ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(geo, m, gc.data<float>(), b, e, dx.data<float>()); });
+  const float* pg = gc.data<float>();
+  float* pdx = dx.data<float>();
+  Launch([=] { ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(geo, m, pg, b, e, pdx); }); }, gc, dx);
   return dx;
 }
 
@@ -161,7 +172,9 @@ Tensor AdaptiveAvgPool2dForward(const Tensor& x, int64_t output_h, int64_t outpu
   Tensor y = Tensor::Empty(OutputShape(x.shape(), output_h, output_w));
   const Tensor xc = Contiguous(x);
   const auto kernel = reference ? AdaptiveAvgPool2dPlanesReference : AdaptiveAvgPool2dPlanes;
-  ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(g, xc.data<float>(), b, e, y.data<float>()); });
+  const float* px = xc.data<float>();
+  float* py = y.data<float>();
+  Launch([=] { ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(g, px, b, e, py); }); }, xc, y);
   return y;
 }
 
@@ -175,7 +188,9 @@ Tensor AdaptiveAvgPool2dGradient(const Shape& x_shape, const Tensor& g, bool ref
   const Tensor gc = OutputGradient("adaptiveAvgPool2d", g, OutputShape(x_shape, geo.oh, geo.ow));
   Tensor dx = Tensor::Empty(x_shape);
   const auto kernel = reference ? AdaptiveAvgPool2dBackwardPlanesReference : AdaptiveAvgPool2dBackwardPlanes;
-  ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(geo, gc.data<float>(), b, e, dx.data<float>()); });
+  const float* pg = gc.data<float>();
+  float* pdx = dx.data<float>();
+  Launch([=] { ForPlanes(pl, [&](int64_t b, int64_t e) { kernel(geo, pg, b, e, pdx); }); }, gc, dx);
   return dx;
 }
 
