@@ -265,7 +265,7 @@ describe('bounded queue and memory', () => {
     const model = new nn.Sequential(new nn.Linear(64, 128), new nn.ReLU(), new nn.Linear(128, 10));
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const x = tg.randn([128, 64]);
-    const y = tg.randint ? tg.zeros([128], { dtype: 'int32' }) : tg.zeros([128], { dtype: 'int32' });
+    const y = tg.zeros([128], { dtype: 'int32' });
     const step = () => tg.deferred(() => {
       opt.zeroGrad();
       F.crossEntropy(model.call(x), y).backward();
