@@ -57,7 +57,12 @@ class Storage {
   // References held by queued tasks (ops/launch.h): not a user's, so they do not make a
   // fresh gradient buffer shared (autograd/engine.cc).
   int64_t queued_uses() const { return queued_uses_; }
-  void add_queued_uses(int64_t n) { queued_uses_ += n; }
+  void add_queued_uses(int64_t n) {
+    const bool was_queued = queued_uses_ > 0;
+    queued_uses_ += n;
+    const bool queued = queued_uses_ > 0;
+    if (account_ && was_queued != queued) account_->queued_bytes += queued ? static_cast<int64_t>(nbytes_) : -static_cast<int64_t>(nbytes_);
+  }
 
  private:
   void* data_ = nullptr;
