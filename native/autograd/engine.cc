@@ -42,8 +42,7 @@ void Accumulate(AutogradMeta& leaf, Tensor g) {
     leaf.grad.storage()->BumpVersion();
     return;
   }
-  // Queued kernels hold references too (the one that is computing g): they do not share it.
-  const bool exclusive = UseCountOutsideQueue(g.storage()) == 1 && !g.storage()->borrowed() && g.offset() == 0 &&
+  const bool exclusive = g.storage().use_count() == 1 && !g.storage()->borrowed() && g.offset() == 0 &&
                          g.is_contiguous() && g.storage()->nbytes() == static_cast<size_t>(g.numel()) * sizeof(float);
   leaf.grad = exclusive ? std::move(g) : Clone(g);
 }

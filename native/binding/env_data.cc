@@ -11,11 +11,7 @@ void InitEnvData(Napi::Env env) {
 }
 
 void SyncExternalMemory(Napi::Env env, EnvData& data) {
-  // Memory that queued kernels use is left out: those tasks free it when they have run, no
-  // garbage collection can. Counting it made V8 run a full GC at nearly every deferred step
-  // (planning allocates a whole step's buffers at once): 86 mark-compacts in 6 s of CNN
-  // training, up to 12 ms each, against 15 in eager mode.
-  const int64_t live = data.memory->live_bytes.load(std::memory_order_relaxed) - data.memory->queued_bytes.load(std::memory_order_relaxed);
+  const int64_t live = data.memory->live_bytes.load(std::memory_order_relaxed);
   const int64_t delta = live - data.reported_bytes;
   if (delta == 0) return;
   int64_t adjusted = 0;

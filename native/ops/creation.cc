@@ -112,7 +112,7 @@ Tensor Randn(const Shape& shape, Generator& gen) {
 // typed array), alive and unchanged only during this call, and t is fresh memory that no
 // queued task can touch yet.
 Tensor FromCopy(const void* data, const Shape& shape, DType dtype) {
-  Tensor t = Tensor::Empty(shape, dtype);
+  Tensor t = Tensor::EmptyForHostWrite(shape, dtype);
   if (t.numel() > 0) std::memcpy(t.data<char>(), data, static_cast<size_t>(t.numel()) * ElementSize(dtype));
   return t;
 }

@@ -5,8 +5,9 @@
 //   Launch([=] { kernel(x_ptr, out_ptr, n); }, x, out);
 //
 // Eager (no deferred scope open): the closure runs now, after any deferred work still queued
-// (so program order holds). Deferred: it is queued on the environment's executor with the
-// storages of the tensors listed after it, which stay alive until it has run.
+// (so program order holds). Deferred: it is queued on the environment's executor, and the
+// memory of the tensors listed after it stays reserved for it until it has run, whatever JS
+// drops meanwhile (ops/storage.cc, runtime/stream_memory.h).
 //
 // Rules for the closure: capture by value ([=]), never a Tensor with autograd state (capture
 // data pointers, or Plain copies from autograd/graph.h), allocate nothing, and check data only
@@ -24,49 +25,31 @@
 namespace tg {
 namespace launch_detail {
 
-// A queued kernel and the storages it uses. Created and destroyed on the JS thread (the
-// executor hands finished tasks back), so the storages' queued-use counts need no atomics.
+// A queued kernel. It holds no storage: a storage that dies while its kernels are queued hands
+// its memory to the executor's StreamMemory, which keeps it from everything that could run
+// before them (ops/storage.cc), and Mark below records which tasks those are.
 template <typename Fn>
 class KernelTask final : public Task {
  public:
   explicit KernelTask(Fn fn) : fn_(std::move(fn)) {}
-  ~KernelTask() override {
-    for (const auto& s : storages_) s->add_queued_uses(-1);
-  }
   void Run() override { fn_(); }
-  void Use(const Tensor& t) {
-    if (!t.defined()) return;
-    t.storage()->add_queued_uses(1);
-    storages_.push_back(t.storage());
-  }
-  void Use(const Tensor* t) {
-    if (t != nullptr) Use(*t);
-  }
-  void Use(const std::vector<Tensor>& ts) {
-    for (const Tensor& t : ts) Use(t);
-  }
-  template <size_t N>
-  void Use(const std::array<Tensor, N>& ts) {
-    for (const Tensor& t : ts) Use(t);
-  }
 
  private:
   Fn fn_;
-  std::vector<std::shared_ptr<Storage>> storages_;
 };
 
-inline void Mark(uint64_t ticket, const Tensor& t) {
-  if (t.defined()) t.storage()->set_last_use(ticket);
+inline void Mark(uint64_t ticket, const std::shared_ptr<StreamMemory>& stream, const Tensor& t) {
+  if (t.defined()) t.storage()->MarkUse(ticket, stream);
 }
-inline void Mark(uint64_t ticket, const Tensor* t) {
-  if (t != nullptr) Mark(ticket, *t);
+inline void Mark(uint64_t ticket, const std::shared_ptr<StreamMemory>& stream, const Tensor* t) {
+  if (t != nullptr) Mark(ticket, stream, *t);
 }
-inline void Mark(uint64_t ticket, const std::vector<Tensor>& ts) {
-  for (const Tensor& t : ts) Mark(ticket, t);
+inline void Mark(uint64_t ticket, const std::shared_ptr<StreamMemory>& stream, const std::vector<Tensor>& ts) {
+  for (const Tensor& t : ts) Mark(ticket, stream, t);
 }
 template <size_t N>
-void Mark(uint64_t ticket, const std::array<Tensor, N>& ts) {
-  for (const Tensor& t : ts) Mark(ticket, t);
+void Mark(uint64_t ticket, const std::shared_ptr<StreamMemory>& stream, const std::array<Tensor, N>& ts) {
+  for (const Tensor& t : ts) Mark(ticket, stream, t);
 }
 
 }  // namespace launch_detail
@@ -83,9 +66,8 @@ void LaunchTask(bool marker, Fn&& fn, const Uses&... uses) {
   auto task = std::make_unique<launch_detail::KernelTask<std::decay_t<Fn>>>(std::forward<Fn>(fn));
   task->cancel = executor->cancel_token();
   task->marker = marker;
-  (task->Use(uses), ...);
   const uint64_t ticket = executor->Submit(std::move(task));
-  (launch_detail::Mark(ticket, uses), ...);
+  (launch_detail::Mark(ticket, executor->stream_memory(), uses), ...);
 }
 
 template <typename Fn, typename... Uses>
@@ -107,8 +89,5 @@ inline void WaitForData(const Tensor& t) {
   if (executor == nullptr || !t.defined()) return;
   executor->Wait(t.storage()->last_use());
 }
-
-// How many references to s exist outside the executor's queue (JS handles, graph, views).
-inline int64_t UseCountOutsideQueue(const std::shared_ptr<Storage>& s) { return s.use_count() - s->queued_uses(); }
 
 }  // namespace tg

@@ -2,11 +2,22 @@
 
 #include <cstring>
 
+#include "runtime/executor.h"
+
 namespace tg {
 
-std::shared_ptr<Storage> Storage::Allocate(size_t nbytes) {
+std::shared_ptr<Storage> Storage::Allocate(size_t nbytes, bool queued_writes_only) {
   auto s = std::make_shared<Storage>(Token{});
-  s->data_ = tg::Allocate(nbytes);
+  Executor* executor = queued_writes_only ? CurrentExecutor() : nullptr;
+  if (executor != nullptr && executor->deferring()) {
+    uint64_t ticket = 0;
+    if (void* p = executor->stream_memory()->Reuse(nbytes, &ticket)) {
+      s->data_ = p;
+      // Still the earlier kernels' until they ran: this storage may not free it before then.
+      s->MarkUse(ticket, executor->stream_memory());
+    }
+  }
+  if (s->data_ == nullptr) s->data_ = tg::Allocate(nbytes);
   s->nbytes_ = nbytes;
   s->account_ = CurrentMemoryAccount();
   if (s->account_) s->account_->live_bytes += static_cast<int64_t>(nbytes);
@@ -46,6 +57,17 @@ void Storage::Rebind(void* data, std::function<void()> release, void* owner, boo
 
 Storage::~Storage() {
   for (auto& [data, release] : retired_) FreeBlock(data, release);
+  if (stream_ != nullptr && stream_->Pending(last_use_)) {
+    // Queued kernels still use this memory: it goes back only once they ran (or, if it is
+    // ours, to ops planned after them).
+    if (release_) {
+      stream_->Retire(nullptr, nbytes_, std::move(release_), last_use_);
+    } else {
+      stream_->Retire(data_, nbytes_, nullptr, last_use_);
+      if (account_) account_->live_bytes -= static_cast<int64_t>(nbytes_);
+    }
+    return;
+  }
   FreeBlock(data_, release_);
 }
 

@@ -11,13 +11,16 @@
 #include <vector>
 
 #include "runtime/allocator.h"
+#include "runtime/stream_memory.h"
 
 namespace tg {
 
 class Storage {
  public:
-  // nbytes of 64-byte-aligned memory, uninitialised. Throws Error(kOutOfMemory).
-  static std::shared_ptr<Storage> Allocate(size_t nbytes);
+  // nbytes of 64-byte-aligned memory, uninitialised. Throws Error(kOutOfMemory). With
+  // queued_writes_only (only kernels queued from now on touch it), planning in deferred mode
+  // may reuse a block that kernels queued earlier still use (runtime/stream_memory.h).
+  static std::shared_ptr<Storage> Allocate(size_t nbytes, bool queued_writes_only = false);
   // Borrows data; release() runs when the last tensor using it is gone. `owner` is an
   // opaque token the creator can read back (the binding keeps its JS buffer reference there).
   static std::shared_ptr<Storage> Borrow(void* data, size_t nbytes, std::function<void()> release,
@@ -44,7 +47,12 @@ class Storage {
   // The ticket of the last deferred task that uses this memory (runtime/executor.h): reading
   // it waits for that task only. Touched on the JS thread alone.
   uint64_t last_use() const { return last_use_; }
-  void set_last_use(uint64_t ticket) { last_use_ = ticket; }
+  // Records a use by the task `ticket` of the executor whose retired memory is `stream`: if
+  // this storage dies before that task has run, its memory goes there instead of being freed.
+  void MarkUse(uint64_t ticket, const std::shared_ptr<StreamMemory>& stream) {
+    last_use_ = ticket;
+    if (stream_ != stream) stream_ = stream;
+  }
   // Moves this storage (and so every tensor and view on it) onto other memory of the same
   // size, borrowed like Borrow's: for weights shared through a SharedArrayBuffer. With copy,
   // the current bytes are copied over first. The old memory is freed, or kept until this
@@ -54,15 +62,6 @@ class Storage {
   // Typed arrays JS holds over this memory (tensor.data() of allocated storage).
   void AddExportedView(int delta) { exported_views_.fetch_add(delta, std::memory_order_relaxed); }
 
-  // References held by queued tasks (ops/launch.h): not a user's, so they do not make a
-  // fresh gradient buffer shared (autograd/engine.cc).
-  int64_t queued_uses() const { return queued_uses_; }
-  void add_queued_uses(int64_t n) {
-    const bool was_queued = queued_uses_ > 0;
-    queued_uses_ += n;
-    const bool queued = queued_uses_ > 0;
-    if (account_ && was_queued != queued) account_->queued_bytes += queued ? static_cast<int64_t>(nbytes_) : -static_cast<int64_t>(nbytes_);
-  }
 
  private:
   void* data_ = nullptr;
@@ -71,7 +70,7 @@ class Storage {
   void* owner_ = nullptr;
   std::atomic<uint32_t> version_{0};
   uint64_t last_use_ = 0;
-  int64_t queued_uses_ = 0;
+  std::shared_ptr<StreamMemory> stream_;
   std::shared_ptr<MemoryAccount> account_;
   std::atomic<int> exported_views_{0};
   // Memory given up by Rebind while JS could still read it: freed with the storage.

@@ -14,7 +14,13 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int
 
 Tensor Tensor::Empty(const Shape& shape, DType dtype) {
   const int64_t n = CheckedNumel(shape);
-  auto storage = Storage::Allocate(static_cast<size_t>(n) * ElementSize(dtype));
+  auto storage = Storage::Allocate(static_cast<size_t>(n) * ElementSize(dtype), /*queued_writes_only=*/true);
+  return Tensor(std::move(storage), shape, ContiguousStrides(shape), 0, dtype);
+}
+
+Tensor Tensor::EmptyForHostWrite(const Shape& shape, DType dtype) {
+  const int64_t n = CheckedNumel(shape);
+  auto storage = Storage::Allocate(static_cast<size_t>(n) * ElementSize(dtype), /*queued_writes_only=*/false);
   return Tensor(std::move(storage), shape, ContiguousStrides(shape), 0, dtype);
 }
 

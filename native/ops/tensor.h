@@ -21,8 +21,11 @@ class Tensor {
   Tensor() = default;
   Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int64_t offset, DType dtype);
 
-  // A fresh contiguous tensor, uninitialised.
+  // A fresh contiguous tensor, uninitialised, for an op's kernel to write (Launch): in deferred
+  // mode its memory may still be in use by kernels queued earlier (runtime/stream_memory.h).
   static Tensor Empty(const Shape& shape, DType dtype = DType::kFloat32);
+  // The same, for memory the calling thread writes itself right away (FromCopy).
+  static Tensor EmptyForHostWrite(const Shape& shape, DType dtype = DType::kFloat32);
 
   const Shape& shape() const { return shape_; }
   const Shape& strides() const { return strides_; }

@@ -40,8 +40,6 @@ AllocatorStats GetAllocatorStats();
 // is current on their thread when they are created.
 struct MemoryAccount {
   std::atomic<int64_t> live_bytes{0};
-  // Of those, the bytes of storages that queued deferred tasks use (ops/launch.h).
-  std::atomic<int64_t> queued_bytes{0};
 };
 std::shared_ptr<MemoryAccount> CurrentMemoryAccount();
 

@@ -126,6 +126,7 @@ void Executor::Finish(std::unique_ptr<Task> task, bool skipped) {
     has_finished_.store(true, std::memory_order_release);
     if (skipped) ++skipped_;
     done = completed_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    stream_memory_->set_completed(done);
     notify_js = js_waiters_ > 0;
   }
   if (notify_js) done_cv_.notify_all();
@@ -182,6 +183,7 @@ void Executor::NotifyWhenDone(uint64_t ticket) {
 
 void Executor::CollectFinished() {
   if (!has_finished_.load(std::memory_order_acquire)) return;
+  stream_memory_->Trim();
   std::vector<std::unique_ptr<Task>> done;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -199,13 +201,16 @@ void Executor::Shutdown() {
     stop_ = true;
     dropped.swap(queue_);
     queued_.store(0, std::memory_order_release);
-    completed_.fetch_add(dropped.size(), std::memory_order_acq_rel);
+    stream_memory_->set_completed(completed_.fetch_add(dropped.size(), std::memory_order_acq_rel) + dropped.size());
     skipped_ += dropped.size();
   }
   work_cv_.notify_all();
   done_cv_.notify_all();
   if (worker_.joinable()) worker_.join();
   notifier_ = nullptr;
+  // Nothing will run any more: every retired block can go back.
+  stream_memory_->set_completed(UINT64_MAX);
+  stream_memory_->Trim();
 }
 
 void Executor::set_capacity(size_t capacity) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "runtime/status.h"
+#include "runtime/stream_memory.h"
 
 namespace tg {
 
@@ -129,6 +130,10 @@ class Executor {
   void set_capacity(size_t capacity);
   ExecutorStats stats() const;
 
+  // Blocks that died with queued kernels still using them (runtime/stream_memory.h). Storages
+  // hold it, so it outlives the executor.
+  const std::shared_ptr<StreamMemory>& stream_memory() const { return stream_memory_; }
+
  private:
   void BlockUntil(uint64_t ticket);
   void WorkerLoop();
@@ -156,6 +161,7 @@ class Executor {
   std::atomic<bool> has_finished_{false};  // finished_ is non-empty
   std::atomic<uint64_t> notify_at_{UINT64_MAX};
   std::function<void()> notifier_;
+  std::shared_ptr<StreamMemory> stream_memory_ = std::make_shared<StreamMemory>();
 
   std::atomic<bool> failed_{false};
   StatusCode error_code_ = StatusCode::kInternal;  // guarded by mu_
