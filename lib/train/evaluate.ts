@@ -104,7 +104,9 @@ export interface PredictOptions {
  * The model's outputs, in eval mode and without the graph: for a tensor, model(input) (in
  * slices of batchSize rows if given); for a synchronous loader, the outputs of every batch
  * joined along the first dimension (a batch is [input, target] or just the input). predict is
- * synchronous, so an async loader is refused: use evaluate(), or collect its inputs first.
+ * synchronous, so an async loader is refused: use evaluate(), or collect its inputs first. The
+ * result comes back at once, planned in deferred mode: `await out.dataAsync()` reads it
+ * without blocking, `out.data()` waits for it.
  */
 export function predict(model: Module<[Tensor], Tensor>, input: Tensor | Loader | Iterable<Tensor>, options?: PredictOptions): Tensor {
   const fn = 'predict';

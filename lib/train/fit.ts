@@ -33,7 +33,10 @@ export interface FitOptions {
   /** Default: ['accuracy'] when the targets are int32 class indices for (N, C) outputs, else none. 'topK' is top-5 accuracy. */
   metrics?: MetricSpec[];
   callbacks?: Callback[];
-  /** Aborting stops training after the current batch; fit then resolves with history.stopped = 'aborted'. */
+  /**
+   * Aborting stops training after the batches in flight (the current one, and the next when no
+   * onBatchEnd callback or user Metric keeps fit to one); fit then resolves with history.stopped = 'aborted'.
+   */
   signal?: AbortSignal;
   /**
    * Stepped once after every epoch; ReduceLROnPlateau is given the validation loss (the training
