@@ -40,6 +40,7 @@ vitest('vitest-ref.json');
 vitest('vitest-package.json');
 vitest('vitest-arm64.json');
 vitest('vitest-no-avx.json');
+vitest('vitest-asan.json');
 ctest('ctest.xml');
 ctest('ctest-asan.xml');
 ctest('ctest-arm64.xml');
