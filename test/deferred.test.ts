@@ -229,6 +229,15 @@ describe('errors in deferred mode', () => {
     await expect(tg.deferred(() => tg.indexSelect(x, 0, tg.tensor([9], { dtype: 'int32' })).data())).rejects.toThrow(/out of range/);
     expect((await tg.deferred(() => x.sum())).item()).toBe(x.sum().item()); // taken: nothing left pending
   });
+  it('a loss whose deferred forward failed refuses its backward too (no out-of-range write)', async () => {
+    const x = tg.randn([4, 3]).requiresGrad_();
+    const bad = tg.tensor([0, 1, 200000000, 2], { dtype: 'int32' });
+    let loss: Tensor | undefined;
+    await expect(tg.deferred(() => {
+      loss = F.nllLoss(x, bad);
+    })).rejects.toThrow(/target must hold class indices/);
+    expect(() => loss!.backward()).toThrow(/target must hold class indices/);
+  });
   it("fn's own error rejects after its earlier work ran; an async fn is refused", async () => {
     const t = tg.zeros([2]);
     await expect(tg.deferred(() => {

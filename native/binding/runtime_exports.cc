@@ -73,8 +73,9 @@ Napi::Value BackendInfo(Info info) {
 Napi::Value SetNumThreadsJs(Info info) {
   const int64_t n = GetInt(info, 0, "numThreads");
   if (n < 1 || n > kMaxThreads) Fail(StatusCode::kArgument, "numThreads must be an integer from 1 to ", kMaxThreads, ", got ", n);
-  // Queued kernels were planned for the old count (their splits, hence their results).
-  GetEnvData(info.Env()).deferred.executor().WaitAll();
+  // Queued kernels were planned for the old count (their splits, hence their results). A
+  // failure among them stays pending for the next wait: it is not this call's.
+  GetEnvData(info.Env()).deferred.executor().WaitAllQuietly();
   SetNumThreads(static_cast<int>(n));
   return info.Env().Undefined();
 }

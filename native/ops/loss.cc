@@ -163,6 +163,8 @@ Tensor NllRowsBackward(const Shape& input_shape, const Tensor& target, const Ten
   const float* dl = dloss.data<float>();
   float* d = out.data<float>();
   Launch([=] {
+    // The forward pass checked these, but deferred, its failure may not have stopped this.
+    CheckTargetValues(t, rows, classes, ignore_index, "nllLoss");
     for (int64_t i = 0; i < rows; ++i) {
       if (t[i] != ignore_index) d[i * classes + t[i]] = -(w != nullptr ? w[t[i]] : 1.0f) * dl[i];
     }

@@ -201,12 +201,14 @@ void Executor::Shutdown() {
     stop_ = true;
     dropped.swap(queue_);
     queued_.store(0, std::memory_order_release);
-    stream_memory_->set_completed(completed_.fetch_add(dropped.size(), std::memory_order_acq_rel) + dropped.size());
     skipped_ += dropped.size();
   }
   work_cv_.notify_all();
   done_cv_.notify_all();
+  // Only once the running kernel has returned may its memory count as free: before the join,
+  // completed_ and the stream memory still say it is in use.
   if (worker_.joinable()) worker_.join();
+  completed_.store(submitted_.load(std::memory_order_acquire), std::memory_order_release);
   notifier_ = nullptr;
   // Nothing will run any more: every retired block can go back.
   stream_memory_->set_completed(UINT64_MAX);
