@@ -49,9 +49,11 @@ uint64_t Executor::Submit(std::unique_ptr<Task> task) {
       if (stop_) Fail(StatusCode::kArgument, "the environment is shutting down: no more work can be queued");
     }
     if (!worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
+    ticket = submitted_.load(std::memory_order_relaxed) + 1;
+    task->ticket = ticket;
     queue_.push_back(std::move(task));
     queued_.store(queue_.size(), std::memory_order_release);
-    ticket = submitted_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    submitted_.store(ticket, std::memory_order_release);
     wake = sleeping_;
   }
   if (wake) work_cv_.notify_one();
@@ -86,7 +88,8 @@ void Executor::WorkerLoop() {
 
 void Executor::RunOne(std::unique_ptr<Task> task) {
   const bool cancelled = task->cancel != nullptr && task->cancel->cancelled.load(std::memory_order_acquire);
-  const bool skip = !task->marker && (cancelled || failed_.load(std::memory_order_acquire));
+  const bool skip = !task->marker && (cancelled || failed_.load(std::memory_order_acquire) ||
+                                       task->ticket <= skip_through_.load(std::memory_order_acquire));
   if (!skip) {
     StatusCode code = StatusCode::kInternal;
     std::string message;
@@ -159,6 +162,7 @@ bool Executor::TakeFailure(StatusCode* code, std::string* message) {
   *code = error_code_;
   *message = std::move(error_message_);
   error_message_.clear();
+  skip_through_.store(submitted_.load(std::memory_order_acquire), std::memory_order_release);
   failed_.store(false, std::memory_order_release);
   return true;
 }

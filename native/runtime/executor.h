@@ -46,6 +46,7 @@ class Task {
   std::shared_ptr<CancelToken> cancel;
   // A marker always runs, even after a failure or a cancel: waits and notifications use them.
   bool marker = false;
+  uint64_t ticket = 0;  // set by Submit
 };
 
 template <typename Fn>
@@ -164,6 +165,9 @@ class Executor {
   std::shared_ptr<StreamMemory> stream_memory_ = std::make_shared<StreamMemory>();
 
   std::atomic<bool> failed_{false};
+  // Tasks queued before a failure was taken are skipped even after it was: eager mode would
+  // never have run them.
+  std::atomic<uint64_t> skip_through_{0};
   StatusCode error_code_ = StatusCode::kInternal;  // guarded by mu_
   std::string error_message_;                      // guarded by mu_
 };

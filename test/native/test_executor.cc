@@ -63,6 +63,28 @@ TG_TEST(a_failure_skips_later_kernels_until_a_wait_takes_it) {
   EXPECT_EQ(ran.load(), 2);
 }
 
+TG_TEST(work_queued_before_a_failure_was_taken_stays_skipped) {
+  Executor ex;
+  std::atomic<bool> release{false};
+  std::atomic<int> ran{0};
+  ex.Submit(MakeTask([] { Fail(StatusCode::kArgument, "bad"); }));
+  auto hold = MakeTask([&] {
+    while (!release.load()) std::this_thread::yield();
+  });
+  hold->marker = true;  // runs despite the failure, holding the queue behind it
+  ex.Submit(std::move(hold));
+  for (int i = 0; i < 10; ++i) ex.Submit(MakeTask([&] { ran++; }));
+  // Take the failure while those ten are still queued behind the marker.
+  while (!ex.failed()) std::this_thread::yield();
+  EXPECT_TRUE(!tg_testing::ErrorOf([&] { ex.ThrowIfFailed(); }).empty());
+  release = true;
+  ex.WaitAll();
+  EXPECT_EQ(ran.load(), 0);
+  ex.Submit(MakeTask([&] { ran++; }));  // queued after: runs
+  ex.WaitAll();
+  EXPECT_EQ(ran.load(), 1);
+}
+
 TG_TEST(the_queue_is_bounded) {
   Executor ex(4);
   std::atomic<bool> release{false};
