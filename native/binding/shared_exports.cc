@@ -48,26 +48,31 @@ const Tensor& LockArg(Info info, size_t i) {
   return lock;
 }
 
-int32_t* LockWord(Info info, const Tensor& lock) {
+// The lock's word, remembered so that this environment's cleanup can release it, and the id
+// this environment holds it under.
+struct LockHandle {
+  int32_t* word;
+  int32_t owner;
+};
+
+LockHandle LockOf(Info info, const Tensor& lock) {
   DeferredState& state = GetEnvData(info.Env()).deferred;
   state.RememberLock(lock.storage());
-  return lock.data<int32_t>();
+  return {lock.data<int32_t>(), static_cast<int32_t>(state.owner_id())};
 }
 
 // sharedLock(lock): acquires (queued in deferred mode: the executor thread waits for it).
 Napi::Value SharedLock(Info info) {
   const Tensor& lock = LockArg(info, 0);
-  int32_t* word = LockWord(info, lock);
-  const int32_t owner = static_cast<int32_t>(GetEnvData(info.Env()).deferred.owner_id());
-  LaunchAlways([=] { AcquireLock(word, owner); }, lock);
+  const LockHandle h = LockOf(info, lock);
+  LaunchAlways([=] { AcquireLock(h.word, h.owner); }, lock);
   return info.Env().Undefined();
 }
 
 Napi::Value SharedUnlock(Info info) {
   const Tensor& lock = LockArg(info, 0);
-  int32_t* word = LockWord(info, lock);
-  const int32_t owner = static_cast<int32_t>(GetEnvData(info.Env()).deferred.owner_id());
-  LaunchAlways([=] { ReleaseLock(word, owner); }, lock);
+  const LockHandle h = LockOf(info, lock);
+  LaunchAlways([=] { ReleaseLock(h.word, h.owner); }, lock);
   return info.Env().Undefined();
 }
 
@@ -88,12 +93,11 @@ Napi::Value CopyShared(Info info) {
     pairs.emplace_back(src[i].data<char>(), dst[i].data<char>());
     bytes.push_back(static_cast<size_t>(src[i].numel()) * ElementSize(src[i].dtype()));
   }
-  int32_t* word = LockWord(info, lock);
-  const int32_t owner = static_cast<int32_t>(GetEnvData(info.Env()).deferred.owner_id());
+  const LockHandle h = LockOf(info, lock);
   Launch([=] {
-    AcquireLock(word, owner);
+    AcquireLock(h.word, h.owner);
     for (size_t i = 0; i < pairs.size(); ++i) std::memcpy(pairs[i].second, pairs[i].first, bytes[i]);
-    ReleaseLock(word, owner);
+    ReleaseLock(h.word, h.owner);
   }, lock, src, dst);
   for (const Tensor& t : dst) t.storage()->BumpVersion();
   return info.Env().Undefined();

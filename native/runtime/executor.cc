@@ -1,5 +1,7 @@
 #include "runtime/executor.h"
 
+#include "runtime/cpu_relax.h"
+
 #include <chrono>
 #include <new>
 
@@ -11,16 +13,6 @@ thread_local Executor* t_current = nullptr;
 // How long the worker spins for the next task before it sleeps. A planning JS thread submits
 // ops microseconds apart; waking a sleeping thread costs tens of microseconds on a VM.
 constexpr auto kSpin = std::chrono::microseconds(200);
-
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#else
-  std::this_thread::yield();
-#endif
-}
 
 }  // namespace
 

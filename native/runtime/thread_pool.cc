@@ -1,5 +1,7 @@
 #include "runtime/thread_pool.h"
 
+#include "runtime/cpu_relax.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,16 +23,6 @@ thread_local bool t_inside_parallel_region = false;
 // futex round trip) takes tens of microseconds on a VM: more than many ops last. After this
 // long without work the thread sleeps, so an idle pool costs nothing.
 constexpr auto kSpin = std::chrono::microseconds(100);
-
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#else
-  std::this_thread::yield();
-#endif
-}
 
 // Spins until done() or kSpin has passed; returns done().
 template <typename Done>
