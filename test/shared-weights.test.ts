@@ -123,7 +123,9 @@ describe.skipIf(!built)('shared weights across worker_threads', () => {
     try {
       const snap = new Pair(n);
       const seen = new Set<number>();
-      for (let i = 0; i < 12; i++) {
+      // At least 12 snapshots, and on until two differ (a slow, emulated worker steps rarely).
+      const until = Date.now() + 60_000;
+      for (let i = 0; i < 12 || (seen.size < 2 && Date.now() < until); i++) {
         await snap.loadSharedSnapshot(state);
         const a = uniform(snap.a.data() as Float32Array);
         const b = uniform(snap.b.data() as Float32Array);
@@ -134,8 +136,10 @@ describe.skipIf(!built)('shared weights across worker_threads', () => {
       }
       expect(seen.size).toBeGreaterThan(1); // the worker was really stepping meanwhile
       // The live alias moves on too.
+      // Polled rather than timed: under emulation a step can take longer than any fixed sleep.
       const live = main.a.data()[0]!;
-      await new Promise((r) => setTimeout(r, 20));
+      const deadline = Date.now() + 60_000;
+      while (main.a.data()[0]! <= live && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       expect(main.a.data()[0]!).toBeGreaterThan(live);
     } finally {
       await worker.terminate();
