@@ -113,8 +113,20 @@ export function setMaxQueuedOps(n: number): void {
   native.setQueueCapacity(n);
 }
 
+export interface QueueStats {
+  submitted: number;
+  /** Run, skipped or cancelled. */
+  completed: number;
+  skipped: number;
+  pending: number;
+  capacity: number;
+  threadRunning: boolean;
+  /** A kernel failed and no wait covering it has rethrown it yet. */
+  failed: boolean;
+}
+
 /** The queue's counters: ops submitted, completed (run, skipped or cancelled), skipped, pending. */
-export function queueStats(): { submitted: number; completed: number; skipped: number; pending: number; capacity: number; threadRunning: boolean } {
+export function queueStats(): QueueStats {
   return native.queueInfo();
 }
 

@@ -6,7 +6,7 @@ export { ArgumentError, DTypeError, type ErrorCode, IOError, ShapeError, Tensorg
 export { type DType, type NestedArray, Tensor } from './tensor.js';
 export { arange, full, manualSeed, ones, rand, randn, tensor, type TensorOptions, zeros } from './creation.js';
 export { enableGrad, isGradEnabled, noGrad } from './autograd.js';
-export { deferred, type DeferredOptions, isDeferred, queueStats, setMaxQueuedOps, synchronize, synchronizeSync } from './deferred.js';
+export { deferred, type DeferredOptions, isDeferred, type QueueStats, queueStats, setMaxQueuedOps, synchronize, synchronizeSync } from './deferred.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -4,6 +4,7 @@
  */
 import { type AddonSource, loadAddon } from './addon.js';
 import { ArgumentError, DTypeError, IOError, ShapeError, TensorgradError } from './errors.js';
+import type { QueueStats } from './deferred.js';
 
 /** An opaque handle to a native tensor; only lib/ touches it. */
 export type Handle = { readonly __tensorHandle: unique symbol };
@@ -103,7 +104,7 @@ export interface NativeBinding {
   synchronizeAsync(ticket?: number): Promise<void>;
   readyAsync(h: Handle): Promise<void>;
   waitFor(h: Handle): void;
-  queueInfo(): { submitted: number; completed: number; skipped: number; pending: number; capacity: number; threadRunning: boolean };
+  queueInfo(): QueueStats;
   setQueueCapacity(n: number): void;
   // Shared weights (native/binding/shared_exports.cc).
   storageInfo(h: Handle): [number, number];

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../lib/index.js';
 import { F, nn, optim, Tensor } from '../lib/index.js';
+import { planDeferred } from '../lib/deferred.js';
 import { getGc } from './helpers.js';
 
 type Build = () => Tensor[];
@@ -228,6 +229,23 @@ describe('errors in deferred mode', () => {
     // data() inside fn is the first wait: it throws, so fn throws, and deferred rejects with it.
     await expect(tg.deferred(() => tg.indexSelect(x, 0, tg.tensor([9], { dtype: 'int32' })).data())).rejects.toThrow(/out of range/);
     expect((await tg.deferred(() => x.sum())).item()).toBe(x.sum().item()); // taken: nothing left pending
+  });
+  it('a wait for work ahead of a failure succeeds; the failure waits for a read that covers it', async () => {
+    const a = tg.randn([32, 32]);
+    const want = Array.from(a.matmul(a).data());
+    const bad = tg.tensor([0, 40], { dtype: 'int32' });
+    const [early, picked, later] = planDeferred(() => {
+      const e = a.matmul(a);
+      const p = tg.indexSelect(a, 0, bad); // fails in its kernel: row 40 of 32
+      return [e, p, p.mul(2)];
+    });
+    expect(Array.from(await early.dataAsync())).toEqual(want); // unrelated to the failure
+    expect(tg.queueStats().failed).toBe(true); // still pending, for the reads it concerns
+    await expect(later.dataAsync()).rejects.toBeInstanceOf(tg.ArgumentError);
+    // Taken: the value the failed kernel was to produce reads as never computed, not as garbage.
+    await expect(picked.dataAsync()).rejects.toThrow(/never computed.*out of range/);
+    expect(() => picked.data()).toThrow(/never computed/);
+    expect(Array.from(a.matmul(a).data())).toEqual(want); // everything else works on
   });
   it('a loss whose deferred forward failed refuses its backward too (no out-of-range write)', async () => {
     const x = tg.randn([4, 3]).requiresGrad_();

@@ -64,7 +64,8 @@ Napi::Value SynchronizeAsync(Info info) {
 // readyAsync(t) -> Promise<void>, settled once the deferred work that uses t's memory has run.
 Napi::Value ReadyAsync(Info info) {
   const Tensor& t = TensorArg(info, 0, "tensor");
-  return StateOf(info).WaitAsync(info.Env(), t.storage() ? t.storage()->last_use() : 0);
+  if (!t.storage()) return StateOf(info).WaitAsync(info.Env(), 0);
+  return StateOf(info).WaitAsync(info.Env(), t.storage()->last_use(), t.storage()->first_use());
 }
 
 // waitFor(t): blocks until the work that uses t's memory has run (before JS writes into a
@@ -84,6 +85,7 @@ Napi::Value QueueInfo(Info info) {
   out.Set("pending", static_cast<double>(s.pending));
   out.Set("capacity", static_cast<double>(s.capacity));
   out.Set("threadRunning", s.running);
+  out.Set("failed", StateOf(info).executor().failed());  // a kernel failure no wait has taken yet
   return out;
 }
 

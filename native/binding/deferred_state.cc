@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <string>
 
 #include "binding/errors.h"
@@ -63,10 +64,10 @@ void DeferredState::Stop() {
   env_ = nullptr;
 }
 
-Napi::Promise DeferredState::WaitAsync(Napi::Env env, uint64_t ticket) {
+Napi::Promise DeferredState::WaitAsync(Napi::Env env, uint64_t ticket, uint64_t first_use) {
   Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
   Napi::Promise promise = deferred.Promise();
-  waiters_.push_back({ticket, std::move(deferred)});
+  waiters_.push_back({ticket, first_use, std::move(deferred)});
   if (executor_.Done(ticket)) {
     Settle(env);
   } else {
@@ -99,16 +100,22 @@ void DeferredState::Settle(Napi::Env env) {
   std::vector<Waiter> ready, waiting;
   for (Waiter& w : waiters_) (executor_.Done(w.ticket) ? ready : waiting).push_back(std::move(w));
   waiters_ = std::move(waiting);
-  if (!ready.empty()) {
-    StatusCode code;
-    std::string message;
-    // A failure rejects every wait that is settled now: each of them covered the failed task's
-    // place in the queue or came after it was found.
-    if (executor_.TakeFailure(&code, &message)) {
-      Napi::Value error = ErrorFor(env, code, message);
-      for (Waiter& w : ready) w.deferred.Reject(error);
+  // A failure taken now rejects every wait settled with it that covers the failed task.
+  std::optional<Napi::Value> taken_error;
+  uint64_t taken_ticket = 0;
+  for (Waiter& w : ready) {
+    WaitError error;
+    if (taken_error && w.ticket >= taken_ticket) {
+      w.deferred.Reject(*taken_error);
+    } else if (executor_.CheckWait(w.ticket, w.first_use, &error)) {
+      Napi::Value value = ErrorFor(env, error.code, error.message);
+      if (error.taken) {
+        taken_error = value;
+        taken_ticket = error.failed_ticket;
+      }
+      w.deferred.Reject(value);
     } else {
-      for (Waiter& w : ready) w.deferred.Resolve(env.Undefined());
+      w.deferred.Resolve(env.Undefined());
     }
   }
   if (waiters_.empty()) {

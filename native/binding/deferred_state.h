@@ -27,9 +27,10 @@ class DeferredState {
 
   Executor& executor() { return executor_; }
 
-  // A promise settled once every task up to `ticket` has finished: rejected with the pending
-  // failure if a kernel failed, else resolved with undefined.
-  Napi::Promise WaitAsync(Napi::Env env, uint64_t ticket);
+  // A promise settled once every task up to `ticket` has finished: rejected as
+  // Executor::CheckWait says (first_use: of the memory the caller will read, or 0), else
+  // resolved with undefined.
+  Napi::Promise WaitAsync(Napi::Env env, uint64_t ticket, uint64_t first_use = 0);
 
   // Deferred scopes. Enter returns the scope's cancel token id (0: not cancellable).
   uint32_t Enter(bool cancellable);
@@ -46,6 +47,7 @@ class DeferredState {
  private:
   struct Waiter {
     uint64_t ticket;
+    uint64_t first_use;
     Napi::Promise::Deferred deferred;
   };
   static void CallJs(napi_env env, napi_value, void* context, void*);

@@ -83,11 +83,12 @@ void LaunchAlways(Fn&& fn, const Uses&... uses) {
 }
 
 // Before the calling thread reads t's values (item(), data(), an op whose output shape depends
-// on them): waits for the deferred work that uses t's memory, and rethrows a failure.
+// on them): waits for the deferred work that uses t's memory, and rethrows a failure that
+// work hit, or one that kept t's value from ever being computed.
 inline void WaitForData(const Tensor& t) {
   Executor* executor = CurrentExecutor();
   if (executor == nullptr || !t.defined()) return;
-  executor->Wait(t.storage()->last_use());
+  executor->Wait(t.storage()->last_use(), t.storage()->first_use());
 }
 
 }  // namespace tg

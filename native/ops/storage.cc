@@ -16,6 +16,7 @@ std::shared_ptr<Storage> Storage::Allocate(size_t nbytes, bool queued_writes_onl
       // Still the earlier kernels' until they ran: this storage may not free it before then.
       s->MarkUse(ticket, executor->stream_memory());
     }
+    s->first_use_ = kUnused;  // the next task that uses it produces it
   }
   if (s->data_ == nullptr) s->data_ = tg::Allocate(nbytes);
   s->nbytes_ = nbytes;
@@ -53,6 +54,7 @@ void Storage::Rebind(void* data, std::function<void()> release, void* owner, boo
   data_ = data;
   release_ = release ? std::move(release) : [] {};
   owner_ = owner;
+  first_use_ = 0;  // the bytes are the shared memory's (or were copied): a value either way
 }
 
 Storage::~Storage() {

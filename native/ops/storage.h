@@ -50,9 +50,14 @@ class Storage {
   // Records a use by the task `ticket` of the executor whose retired memory is `stream`: if
   // this storage dies before that task has run, its memory goes there instead of being freed.
   void MarkUse(uint64_t ticket, const std::shared_ptr<StreamMemory>& stream) {
+    if (first_use_ == kUnused) first_use_ = ticket;
     last_use_ = ticket;
     if (stream_ != stream) stream_ = stream;
   }
+  // For memory allocated in a deferred scope for kernels to fill: the first task that uses it,
+  // normally its producer. If a failure skipped that task, the memory holds no value, and a
+  // read says so (Executor::CheckWait). 0 for memory allocated otherwise, or not used yet.
+  uint64_t first_use() const { return first_use_ == kUnused ? 0 : first_use_; }
   // Moves this storage (and so every tensor and view on it) onto other memory of the same
   // size, borrowed like Borrow's: for weights shared through a SharedArrayBuffer. With copy,
   // the current bytes are copied over first. The old memory is freed, or kept until this
@@ -70,6 +75,8 @@ class Storage {
   void* owner_ = nullptr;
   std::atomic<uint32_t> version_{0};
   uint64_t last_use_ = 0;
+  static constexpr uint64_t kUnused = UINT64_MAX;  // tracked, no task has used it yet
+  uint64_t first_use_ = 0;                         // 0: not tracked
   std::shared_ptr<StreamMemory> stream_;
   std::shared_ptr<MemoryAccount> account_;
   std::atomic<int> exported_views_{0};

@@ -103,8 +103,9 @@ void Executor::RunOne(std::unique_ptr<Task> task) {
     if (threw) {
       std::lock_guard<std::mutex> lock(mu_);
       if (!failed_.load(std::memory_order_relaxed)) {
-        error_code_ = code;
-        error_message_ = std::move(message);
+        pending_.code = code;
+        pending_.message = std::move(message);
+        pending_.failed_ticket = task->ticket;
         failed_.store(true, std::memory_order_release);
       }
     }
@@ -142,27 +143,39 @@ void Executor::BlockUntil(uint64_t ticket) {
 
 void Executor::WaitAllQuietly() { BlockUntil(submitted()); }
 
-void Executor::Wait(uint64_t ticket) {
+void Executor::Wait(uint64_t ticket, uint64_t first_use) {
   BlockUntil(ticket);
-  ThrowIfFailed();
+  WaitError error;
+  if (CheckWait(ticket, first_use, &error)) throw Error(error.code, std::move(error.message));
 }
 
-bool Executor::TakeFailure(StatusCode* code, std::string* message) {
-  if (!failed_.load(std::memory_order_acquire)) return false;
+bool Executor::CheckWait(uint64_t ticket, uint64_t first_use, WaitError* error) {
+  if (!failed_.load(std::memory_order_acquire) && (first_use == 0 || taken_empty_.load(std::memory_order_acquire))) {
+    return false;
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  if (!failed_.load(std::memory_order_relaxed)) return false;
-  *code = error_code_;
-  *message = std::move(error_message_);
-  error_message_.clear();
-  skip_through_.store(submitted_.load(std::memory_order_acquire), std::memory_order_release);
-  failed_.store(false, std::memory_order_release);
-  return true;
-}
-
-void Executor::ThrowIfFailed() {
-  StatusCode code;
-  std::string message;
-  if (TakeFailure(&code, &message)) throw Error(code, std::move(message));
+  if (failed_.load(std::memory_order_relaxed) && ticket >= pending_.failed_ticket) {
+    const uint64_t skipped_through = submitted_.load(std::memory_order_acquire);
+    skip_through_.store(skipped_through, std::memory_order_release);
+    *error = pending_;
+    error->taken = true;
+    taken_.push_back({std::move(pending_), skipped_through});
+    if (taken_.size() > kRememberedFailures) taken_.pop_front();
+    taken_empty_.store(false, std::memory_order_release);
+    pending_ = WaitError{};
+    failed_.store(false, std::memory_order_release);
+    return true;
+  }
+  if (first_use == 0) return false;
+  for (const TakenFailure& f : taken_) {
+    if (first_use >= f.error.failed_ticket && first_use <= f.skipped_through) {
+      *error = f.error;
+      error->taken = false;
+      error->message = "this tensor's value was never computed: an earlier deferred op failed (" + f.error.message + ")";
+      return true;
+    }
+  }
+  return false;
 }
 
 void Executor::Cancel(const std::shared_ptr<CancelToken>& token) {

@@ -9,8 +9,11 @@
 // never see the worker thread.
 //
 // Errors: a task that throws (tg::Error, bad_alloc) is the first failure; kernel tasks after it
-// are skipped until a wait on the JS thread takes the failure and rethrows it, as eager mode
-// would have thrown at the op and run nothing after.
+// are skipped, as eager mode would have thrown at the op and run nothing after. The failure
+// stays pending until a wait that covers it (one for the failed task's ticket or a later one)
+// takes it and rethrows it; a wait for earlier work succeeds and leaves it pending. Tasks queued
+// before the take stay skipped, and a read of memory that one of them was to produce first
+// (Storage::first_use) fails with the same error instead of returning garbage.
 #pragma once
 
 #include <atomic>
@@ -47,6 +50,15 @@ class Task {
   // A marker always runs, even after a failure or a cancel: waits and notifications use them.
   bool marker = false;
   uint64_t ticket = 0;  // set by Submit
+};
+
+// Why a wait failed: the kernel error, and whether this wait took it from the executor (the
+// first wait to cover a failure) or found memory that a skipped task was to produce.
+struct WaitError {
+  StatusCode code = StatusCode::kInternal;
+  std::string message;
+  uint64_t failed_ticket = 0;  // the task that threw
+  bool taken = false;
 };
 
 template <typename Fn>
@@ -101,17 +113,17 @@ class Executor {
   bool Done(uint64_t ticket) const { return completed() >= ticket; }
   bool Idle() const { return completed() == submitted(); }
 
-  // Blocks until every task up to `ticket` has finished, then throws the first failure if one
-  // is pending (and clears it).
-  void Wait(uint64_t ticket);
+  // Blocks until every task up to `ticket` has finished, then throws what CheckWait reports.
+  // first_use: the Storage::first_use of the memory about to be read (0: none).
+  void Wait(uint64_t ticket, uint64_t first_use = 0);
   void WaitAll() { Wait(submitted()); }
   // Waits like WaitAll but leaves a failure pending (for a release that must run regardless).
   void WaitAllQuietly();
-  // Throws (and clears) the pending failure, if any, without waiting.
-  void ThrowIfFailed();
   bool failed() const { return failed_.load(std::memory_order_acquire); }
-  // Takes the pending failure, if any: for a wait that rejects a promise instead of throwing.
-  bool TakeFailure(StatusCode* code, std::string* message);
+  // For a finished wait on `ticket`: takes the pending failure if the wait covers it (ticket at
+  // or after the failed task), or reports that memory first used by `first_use` was never
+  // produced because a taken failure skipped that task. False when the wait succeeds.
+  bool CheckWait(uint64_t ticket, uint64_t first_use, WaitError* error);
 
   // Marks the token cancelled and wakes the worker: its queued tasks are skipped.
   void Cancel(const std::shared_ptr<CancelToken>& token);
@@ -168,8 +180,17 @@ class Executor {
   // Tasks queued before a failure was taken are skipped even after it was: eager mode would
   // never have run them.
   std::atomic<uint64_t> skip_through_{0};
-  StatusCode error_code_ = StatusCode::kInternal;  // guarded by mu_
-  std::string error_message_;                      // guarded by mu_
+  // The pending failure (guarded by mu_; failed_ says whether there is one).
+  WaitError pending_;
+  // Failures already taken, newest last: tasks failed_ticket..skipped_through never ran. Kept
+  // for reads of what they were to produce; the oldest are forgotten past kRememberedFailures.
+  struct TakenFailure {
+    WaitError error;
+    uint64_t skipped_through;
+  };
+  static constexpr size_t kRememberedFailures = 64;
+  std::deque<TakenFailure> taken_;  // guarded by mu_
+  std::atomic<bool> taken_empty_{true};  // lets a wait skip the lock when nothing ever failed
 };
 
 // The executor of the calling thread's environment, or null (C++ tests, libuv workers, the

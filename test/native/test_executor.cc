@@ -76,7 +76,8 @@ TG_TEST(work_queued_before_a_failure_was_taken_stays_skipped) {
   for (int i = 0; i < 10; ++i) ex.Submit(MakeTask([&] { ran++; }));
   // Take the failure while those ten are still queued behind the marker.
   while (!ex.failed()) std::this_thread::yield();
-  EXPECT_TRUE(!tg_testing::ErrorOf([&] { ex.ThrowIfFailed(); }).empty());
+  WaitError taken;
+  EXPECT_TRUE(ex.CheckWait(ex.submitted(), 0, &taken) && taken.taken);
   release = true;
   ex.WaitAll();
   EXPECT_EQ(ran.load(), 0);
@@ -209,6 +210,46 @@ TG_TEST(eager_after_deferred_waits_for_the_queue) {
     ok = got[i] == want - av[i];
   }
   EXPECT_TRUE(ok);
+}
+
+TG_TEST(a_wait_for_earlier_work_leaves_the_failure_pending) {
+  Executor ex;
+  const uint64_t before = ex.Submit(MakeTask([] {}));
+  const uint64_t bad = ex.Submit(MakeTask([] { Fail(StatusCode::kArgument, "bad value"); }));
+  ex.WaitAllQuietly();
+  ex.Wait(before);  // work ahead of the failure: fine, and the failure stays for its own waiter
+  EXPECT_TRUE(ex.failed());
+  WaitError error;
+  EXPECT_TRUE(ex.CheckWait(bad, 0, &error));
+  EXPECT_TRUE(error.taken && error.failed_ticket == bad && tg_testing::Contains(error.message, "bad value"));
+  EXPECT_TRUE(!ex.failed());
+  ex.Wait(bad);  // taken once: a plain wait for the same ticket succeeds afterwards
+}
+
+TG_TEST(reading_what_a_skipped_task_was_to_produce_fails) {
+  Executor ex;
+  CurrentExecutorScope current(&ex);
+  const Tensor x = Full({4, 3}, 1.5, DType::kFloat32);
+  const Tensor good_index = Full({2}, 1, DType::kInt32), bad_index = Full({2}, 9, DType::kInt32);
+  Tensor ok, picked, later;
+  ex.Enter();
+  ok = Binary(BinaryOp::kAdd, x, x);
+  picked = IndexSelect(x, 0, bad_index);  // fails in its kernel: index 9 of 4 rows
+  later = Binary(BinaryOp::kMul, picked, picked);
+  ex.Exit();
+  // A read of earlier work succeeds; the failure waits for a read that covers it.
+  EXPECT_TRUE(Values(ok) == std::vector<float>(12, 3.0f));
+  EXPECT_TRUE(ex.failed());
+  EXPECT_TRUE(tg_testing::Contains(tg_testing::ErrorOf([&] { Values(later); }), "out of range"));
+  // Taken: what the skipped tasks were to produce reads as never computed, not as garbage.
+  const std::string never = tg_testing::ErrorOf([&] { Values(picked); });
+  EXPECT_TRUE(tg_testing::Contains(never, "never computed") && tg_testing::Contains(never, "out of range"));
+  // Memory that existed before keeps its value, and the queue runs on.
+  EXPECT_TRUE(Values(x) == std::vector<float>(12, 1.5f));
+  ex.Enter();
+  const Tensor again = IndexSelect(x, 0, good_index);
+  ex.Exit();
+  EXPECT_TRUE(Values(again) == std::vector<float>(6, 1.5f));
 }
 
 TG_TEST_MAIN()
