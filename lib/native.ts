@@ -104,6 +104,7 @@ export interface NativeBinding {
   synchronizeAsync(ticket?: number): Promise<void>;
   readyAsync(h: Handle): Promise<void>;
   waitFor(h: Handle): void;
+  ownedBatch(h: Handle): Handle;
   queueInfo(): QueueStats;
   setQueueCapacity(n: number): void;
   // Shared weights (native/binding/shared_exports.cc).

@@ -240,6 +240,8 @@ describe('errors in deferred mode', () => {
       return [e, p, p.mul(2)];
     });
     expect(Array.from(await early.dataAsync())).toEqual(want); // unrelated to the failure
+    while (tg.queueStats().completed < tg.queueStats().submitted) await new Promise((r) => setTimeout(r, 1));
+    expect(Array.from(await early.dataAsync())).toEqual(want); // also once the failure happened
     expect(tg.queueStats().failed).toBe(true); // still pending, for the reads it concerns
     await expect(later.dataAsync()).rejects.toBeInstanceOf(tg.ArgumentError);
     // Taken: the value the failed kernel was to produce reads as never computed, not as garbage.
@@ -376,6 +378,38 @@ describe('training and inference', () => {
       });
     }
     sameBits(a.parameters().map((p) => p.data() as Float32Array), b.parameters().map((p) => p.data() as Float32Array));
+  });
+  it('a loader that refills one buffer per batch trains as eager mode does (fit, evaluate, predict)', async () => {
+    const [x, y] = data();
+    const a = net();
+    const want = await eagerFit(a, x, y);
+    // One Float32Array, overwritten for every batch while the previous batch may still be queued.
+    const bufX = new Float32Array(16 * 8);
+    const bufY = new Int32Array(16);
+    const xs = x.data() as Float32Array, ys = y.data() as Int32Array;
+    function* refilling(): Generator<[Tensor, Tensor]> {
+      for (let i = 0; i < 96; i += 16) {
+        bufX.set(xs.subarray(i * 8, (i + 16) * 8));
+        bufY.set(ys.subarray(i, i + 16));
+        yield [Tensor.from(bufX, [16, 8]), Tensor.from(bufY)];
+      }
+    }
+    const loader = { [Symbol.iterator]: refilling, length: 6 };
+    const b = net();
+    const h = await tg.fit(b, loader, { optimizer: new optim.SGD(b.parameters(), { lr: 0.1, momentum: 0.9 }), loss: new nn.CrossEntropyLoss(), verbose: false });
+    expect(h.loss[0]).toBeCloseTo(want.reduce((s, v) => s + v * 16, 0) / 96, 5);
+    sameBits(a.parameters().map((p) => p.data() as Float32Array), b.parameters().map((p) => p.data() as Float32Array));
+    const asyncLoader = { async *[Symbol.asyncIterator]() { yield* refilling(); } };
+    const wantEval = await tg.evaluate(a, new tg.data.DataLoader(new tg.data.TensorDataset(x, y), { batchSize: 16 }), { loss: new nn.CrossEntropyLoss() });
+    expect(await tg.evaluate(b, asyncLoader, { loss: new nn.CrossEntropyLoss() })).toEqual(wantEval);
+    a.eval();
+    const wantOut = Array.from(tg.noGrad(() => a.call(x)).data());
+    expect(Array.from(await tg.predict(b, loader).dataAsync())).toEqual(wantOut);
+    // A borrowed input overwritten right after predict returned: the result is the old input's.
+    const input = Float32Array.from(xs);
+    const out = tg.predict(b, Tensor.from(input, [96, 8]));
+    input.fill(0);
+    expect(Array.from(await out.dataAsync())).toEqual(wantOut);
   });
   it('predict returns at once and its values are eager mode’s', async () => {
     const [x] = data();

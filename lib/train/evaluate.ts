@@ -3,12 +3,12 @@
  * module back in the mode it was in, even when they throw.
  */
 import { noGrad } from '../autograd.js';
-import { lastTicket, planDeferred, synchronize, waitForTicket } from '../deferred.js';
+import { lastTicket, planDeferred } from '../deferred.js';
 import type { Module } from '../nn/module.js';
 import { cat } from '../ops.js';
 import { checkTensor, Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
-import { batchesOf, checkLoader, checkModel, forward, lossTotal, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
+import { batchesOf, checkLoader, checkModel, forward, lossTotal, type LossFn, type LossSpec, ownedTensor, pipelinedPass, saveModes, toLossFn } from './loader.js';
 import { defaultMetrics, isPlanned, type Metric, type MetricSpec, planMetricUpdate, resolveMetrics } from './metrics.js';
 import type { Loader } from './types.js';
 
@@ -45,34 +45,24 @@ export async function runEvaluation(
     active?.forEach((m) => m.reset());
     // As in fit: each batch is planned in deferred mode and read once its work has run, with
     // the next batch planned meanwhile (one batch at a time with a user Metric).
-    const inFlight: { loss: Tensor | null; size: number; ticket: number; commits: (() => void)[] }[] = [];
-    let aborted = false;
-    const finish = async (b: (typeof inFlight)[number]): Promise<void> => {
-      await waitForTicket(b.ticket);
-      if (b.loss !== null) lossSum += lossTotal(lossFn!, b.loss.item(), b.size);
-      for (const commit of b.commits) commit();
-      samples += b.size;
-      await tick();
-      if (signal?.aborted) aborted = true;
-    };
-    try {
-      for await (const { x, y, size } of batchesOf(fn, arg, loader)) {
-        // noGrad takes a synchronous function only, so it wraps each batch, not the loop.
-        inFlight.push(planDeferred(() => noGrad(() => {
-          const out = forward(fn, model, x);
-          active ??= defaultMetrics(out, y);
-          const loss = lossFn !== undefined ? lossFn(out, y) : null;
-          return { loss, size, commits: active.map((m) => planMetricUpdate(m, out, y)), ticket: lastTicket() };
-        })));
-        const depth = active!.every(isPlanned) ? 2 : 1;
-        while (inFlight.length >= depth) await finish(inFlight.shift()!);
-        if (aborted) return { metrics: {}, samples, aborted: true };
-      }
-      while (inFlight.length > 0) await finish(inFlight.shift()!);
-      if (aborted) return { metrics: {}, samples, aborted: true };
-    } finally {
-      if (inFlight.length > 0) await synchronize().catch(() => undefined);
-    }
+    const completed = await pipelinedPass(
+      batchesOf(fn, arg, loader),
+      // noGrad takes a synchronous function only, so it wraps each batch, not the loop.
+      ({ x, y, size }) => planDeferred(() => noGrad(() => {
+        const out = forward(fn, model, x);
+        active ??= defaultMetrics(out, y);
+        const loss = lossFn !== undefined ? lossFn(out, y) : null;
+        return { loss, size, commits: active.map((m) => planMetricUpdate(m, out, y)), ticket: lastTicket() };
+      })),
+      () => (active!.every(isPlanned) ? 2 : 1),
+      (b) => {
+        if (b.loss !== null) lossSum += lossTotal(lossFn!, b.loss.item(), b.size);
+        for (const commit of b.commits) commit();
+        samples += b.size;
+      },
+      signal,
+    );
+    if (!completed) return { metrics: {}, samples, aborted: true };
     const values = Object.fromEntries((active ?? []).map((m) => [m.name, m.compute()]));
     return { ...(lossFn !== undefined ? { loss: lossSum / samples } : {}), metrics: values, samples, aborted: false };
   } finally {
@@ -116,7 +106,9 @@ export function predict(model: Module<[Tensor], Tensor>, input: Tensor | Loader 
   let inputs: Iterable<Tensor>;
   if (input instanceof Tensor) {
     checkTensor(fn, 'input', input);
-    inputs = batchSize === undefined || input.ndim === 0 ? [input] : slices(input, batchSize);
+    // Its kernels run after predict returns: the caller may refill a borrowed input meanwhile.
+    const own = planDeferred(() => ownedTensor(input));
+    inputs = batchSize === undefined || own.ndim === 0 ? [own] : slices(own, batchSize);
   } else {
     if (batchSize !== undefined) fail(fn, 'options.batchSize', 'left out for a loader (its batches are used as they come)', batchSize);
     if (input === null || typeof input !== 'object' || !(Symbol.iterator in input)) {
@@ -150,6 +142,6 @@ function* inputsOf(fn: string, loader: Iterable<unknown>): Generator<Tensor> {
     const x = batch instanceof Tensor ? batch : Array.isArray(batch) && batch[0] instanceof Tensor ? batch[0] : undefined;
     if (x === undefined) fail(fn, `input batch ${index}`, 'a Tensor or an [input, target] pair of Tensors', batch);
     index++;
-    yield x;
+    yield ownedTensor(x); // read by kernels queued after the loader refilled its buffer
   }
 }

@@ -8,7 +8,7 @@
  * and the metrics are read from that same `out`, under noGrad (no second forward pass).
  */
 import { noGrad } from '../autograd.js';
-import { lastTicket, planDeferred, synchronize, waitForTicket } from '../deferred.js';
+import { lastTicket, planDeferred } from '../deferred.js';
 import type { Module } from '../nn/module.js';
 import { LRScheduler } from '../optim/lr_scheduler.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -16,7 +16,7 @@ import { ReduceLROnPlateau } from '../optim/plateau.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
 import { runEvaluation } from './evaluate.js';
-import { batchesOf, checkLoader, checkModel, forward, lengthOf, lossTotal, type LossFn, type LossSpec, saveModes, tick, toLossFn } from './loader.js';
+import { batchesOf, checkLoader, checkModel, forward, lengthOf, lossTotal, type LossFn, type LossSpec, pipelinedPass, saveModes, toLossFn } from './loader.js';
 import { maybeSharedStep } from '../nn/shared.js';
 import { defaultMetrics, isPlanned, type Metric, type MetricSpec, planMetricUpdate, resolveMetrics } from './metrics.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -175,52 +175,37 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
   let lossSum = 0;
   let samples = 0;
   let batches = 0;
-  let aborted = false;
-  const inFlight: InFlight[] = [];
-
-  const finish = async (b: InFlight): Promise<void> => {
-    await waitForTicket(b.ticket);
-    const batchLoss = b.loss.item();
-    lossSum += lossTotal(run.lossFn, batchLoss, b.size);
-    samples += b.size;
-    for (const commit of b.commits) commit();
-    // fit made these and nothing else holds them: freeing them now (rather than at the next
-    // garbage collection) lets the allocator hand the same warm buffers to the next batch.
-    if (b.out !== b.x && b.out !== b.y) b.out.dispose();
-    if (b.loss !== b.out && b.loss !== b.x && b.loss !== b.y) b.loss.dispose();
-    progress?.batch(batches + 1, samples, lossSum / samples, () => computeAll(run.metrics));
-    await emit(run, 'onBatchEnd', batches, { loss: batchLoss, size: b.size }, ctx);
-    batches += 1;
-    await tick();
-    if (run.signal?.aborted) aborted = true;
-  };
-
-  try {
-    for await (const { x, y, size } of batchesOf('fit', 'trainLoader', run.trainLoader)) {
-      // A model with shared weights takes their lock for the step (lib/nn/shared.ts).
-      const planned = planDeferred((): InFlight => ({ ...maybeSharedStep(model, () => {
-        optimizer.zeroGrad();
-        const out = forward('fit', model, x);
-        const loss = lossFn(out, y);
-        loss.backward();
-        optimizer.step();
-        run.metrics ??= defaultMetrics(out, y);
-        const metrics = run.metrics;
-        const commits = noGrad(() => metrics.map((m) => planMetricUpdate(m, out.detach(), y)));
-        return { out, loss, x, y, size, commits };
-      }), ticket: lastTicket() }));
-      inFlight.push(planned);
-      const depth = perBatchHooks || run.metrics!.some((m) => !isPlanned(m)) ? 1 : 2;
-      while (inFlight.length >= depth) await finish(inFlight.shift()!);
-      if (aborted) break;
-    }
-    // The batches still in flight have been (or are being) applied: account for them.
-    while (inFlight.length > 0) await finish(inFlight.shift()!);
-  } finally {
-    // On an error, let the queued work finish before the caller sees the model again.
-    if (inFlight.length > 0) await synchronize().catch(() => undefined);
-  }
-  if (aborted) {
+  const completed = await pipelinedPass(
+    batchesOf('fit', 'trainLoader', run.trainLoader),
+    // A model with shared weights takes their lock for the step (lib/nn/shared.ts).
+    ({ x, y, size }) => planDeferred((): InFlight => ({ ...maybeSharedStep(model, () => {
+      optimizer.zeroGrad();
+      const out = forward('fit', model, x);
+      const loss = lossFn(out, y);
+      loss.backward();
+      optimizer.step();
+      run.metrics ??= defaultMetrics(out, y);
+      const metrics = run.metrics;
+      const commits = noGrad(() => metrics.map((m) => planMetricUpdate(m, out.detach(), y)));
+      return { out, loss, x, y, size, commits };
+    }), ticket: lastTicket() })),
+    () => (perBatchHooks || run.metrics!.some((m) => !isPlanned(m)) ? 1 : 2),
+    async (b) => {
+      const batchLoss = b.loss.item();
+      lossSum += lossTotal(run.lossFn, batchLoss, b.size);
+      samples += b.size;
+      for (const commit of b.commits) commit();
+      // fit made these and nothing else holds them: freeing them now (rather than at the next
+      // garbage collection) lets the allocator hand the same warm buffers to the next batch.
+      if (b.out !== b.x && b.out !== b.y) b.out.dispose();
+      if (b.loss !== b.out && b.loss !== b.x && b.loss !== b.y) b.loss.dispose();
+      progress?.batch(batches + 1, samples, lossSum / samples, () => computeAll(run.metrics));
+      await emit(run, 'onBatchEnd', batches, { loss: batchLoss, size: b.size }, ctx);
+      batches += 1;
+    },
+    run.signal,
+  );
+  if (!completed) {
     progress?.aborted(batches);
     return null;
   }

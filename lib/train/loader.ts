@@ -3,9 +3,10 @@
  * checking the model and the loss, and putting a model back in the modes it was in.
  */
 import { availableParallelism } from 'node:os';
-import { planDeferred } from '../deferred.js';
+import { planDeferred, synchronize, waitForTicket } from '../deferred.js';
 import { ArgumentError } from '../errors.js';
 import { Module } from '../nn/module.js';
+import { native } from '../native.js';
 import { getNumThreads } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { describe, fail } from '../validate.js';
@@ -76,16 +77,19 @@ export async function* batchesOf(fn: string, arg: string, loader: Loader): Async
   let index = 0;
   const pass = passOf(loader);
   if (Symbol.asyncIterator in pass) {
-    for await (const batch of pass) yield checkBatch(fn, arg, index++, batch);
+    for await (const batch of pass) yield planDeferred(() => ownedBatch(checkBatch(fn, arg, index++, batch)));
   } else {
     // A synchronous loader gathers its batch with ops (indexSelect, stack): those are queued
     // behind the batches still running instead of waiting for them.
     const it = pass[Symbol.iterator]();
     try {
       for (;;) {
-        const r = planDeferred(() => it.next());
-        if (r.done === true) break;
-        yield checkBatch(fn, arg, index++, r.value);
+        const batch = planDeferred(() => {
+          const r = it.next();
+          return r.done === true ? null : ownedBatch(checkBatch(fn, arg, index++, r.value));
+        });
+        if (batch === null) break;
+        yield batch;
       }
     } finally {
       it.return?.();
@@ -100,6 +104,59 @@ export async function* batchesOf(fn: string, arg: string, loader: Loader): Async
         : 'a generator object can be read only once: pass something re-iterable, such as a DataLoader or an array';
     throw new ArgumentError(`${fn}: ${arg} produced no batches (${why})`);
   }
+}
+
+/**
+ * t, or a copy when t borrows memory from JS (Tensor.from, a shared buffer): the batch's kernels
+ * are still queued when the loader is asked for the next batch, and a loader that refills one
+ * buffer per batch would overwrite what they are to read. One memcpy, made at once unless
+ * queued kernels write that memory. A tensor that requires grad is kept (its .grad is wanted).
+ */
+export function ownedTensor(t: Tensor): Tensor {
+  if (t.requiresGrad) return t;
+  const h = native.ownedBatch(t._h);
+  return h === t._h ? t : new Tensor(h);
+}
+
+function ownedBatch(b: CheckedBatch): CheckedBatch {
+  return { x: ownedTensor(b.x), y: ownedTensor(b.y), size: b.size };
+}
+
+/**
+ * One pass over `batches` with up to depth() of them in flight: each batch's work is planned
+ * (queued in deferred mode) while the one before still runs, and finish() reads a batch once
+ * its work has run, after which the event loop gets a turn. After an abort of the signal, the
+ * batches already planned are finished all the same (their work has been applied) and no new
+ * one is planned; the result says whether the pass completed. On an error, the queued work
+ * runs to its end before the error reaches the caller, who may then touch the model again.
+ */
+export async function pipelinedPass<P extends { ticket: number }>(
+  batches: AsyncIterable<CheckedBatch>,
+  plan: (batch: CheckedBatch) => P,
+  depth: () => number,
+  finish: (planned: P) => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const inFlight: P[] = [];
+  let aborted = false;
+  const finishOldest = async (): Promise<void> => {
+    const p = inFlight.shift()!;
+    await waitForTicket(p.ticket);
+    await finish(p);
+    await tick();
+    if (signal?.aborted === true) aborted = true;
+  };
+  try {
+    for await (const batch of batches) {
+      inFlight.push(plan(batch));
+      while (inFlight.length >= depth()) await finishOldest();
+      if (aborted) break;
+    }
+    while (inFlight.length > 0) await finishOldest();
+  } finally {
+    if (inFlight.length > 0) await synchronize().catch(() => undefined);
+  }
+  return !aborted;
 }
 
 /**

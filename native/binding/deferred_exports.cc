@@ -8,6 +8,7 @@
 #include "binding/exports.h"
 #include "binding/tensor_handle.h"
 #include "ops/launch.h"
+#include "ops/ops.h"
 #include "runtime/status.h"
 
 namespace tg::binding {
@@ -75,6 +76,19 @@ Napi::Value WaitFor(Info info) {
   return info.Env().Undefined();
 }
 
+// ownedBatch(t) -> t, or a copy of it when its memory is borrowed from JS (Tensor.from, a
+// shared buffer). fit, evaluate and predict queue a batch's kernels and ask the loader for the
+// next batch before they ran: a loader that refills one buffer per batch would otherwise
+// overwrite what they are still to read. The copy is made now (one memcpy) when no queued
+// kernel uses that memory, else queued behind the kernels that write it.
+Napi::Value OwnedBatch(Info info) {
+  const Tensor& t = TensorArg(info, 0, "tensor");
+  if (!t.storage() || !t.storage()->borrowed() || t.numel() == 0) return info[0];
+  const bool settled = StateOf(info).executor().Done(t.storage()->last_use());
+  if (settled && t.is_contiguous()) return WrapTensor(info.Env(), FromCopy(t.bytes(), t.shape(), t.dtype()));
+  return WrapTensor(info.Env(), Clone(t));
+}
+
 Napi::Value QueueInfo(Info info) {
   Napi::Env env = info.Env();
   const ExecutorStats s = StateOf(info).executor().stats();
@@ -108,6 +122,7 @@ constexpr ExportEntry kExports[] = {
     {"synchronizeAsync", Guarded<SynchronizeAsync>},
     {"readyAsync", Guarded<ReadyAsync>},
     {"waitFor", Guarded<WaitFor>},
+    {"ownedBatch", Guarded<OwnedBatch>},
     {"queueInfo", Guarded<QueueInfo>},
     {"setQueueCapacity", Guarded<SetQueueCapacity>},
 };

@@ -90,7 +90,7 @@ Napi::Value CopyShared(Info info) {
       Fail(StatusCode::kShape, "copyShared: entry ", i, " has shape ", ShapeToString(src[i].shape()), " in the shared state and ",
            ShapeToString(dst[i].shape()), " in the model (both contiguous, of one dtype)");
     }
-    pairs.emplace_back(src[i].data<char>(), dst[i].data<char>());
+    pairs.emplace_back(src[i].bytes(), dst[i].bytes());
     bytes.push_back(static_cast<size_t>(src[i].numel()) * ElementSize(src[i].dtype()));
   }
   const LockHandle h = LockOf(info, lock);

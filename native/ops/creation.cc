@@ -113,7 +113,7 @@ Tensor Randn(const Shape& shape, Generator& gen) {
 // queued task can touch yet.
 Tensor FromCopy(const void* data, const Shape& shape, DType dtype) {
   Tensor t = Tensor::EmptyForHostWrite(shape, dtype);
-  if (t.numel() > 0) std::memcpy(t.data<char>(), data, static_cast<size_t>(t.numel()) * ElementSize(dtype));
+  if (t.numel() > 0) std::memcpy(t.bytes(), data, static_cast<size_t>(t.numel()) * ElementSize(dtype));
   return t;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 
 #include "ops/dtype.h"
 #include "ops/shape.h"
@@ -48,8 +49,11 @@ class Tensor {
   // type (never char for byte arithmetic).
   template <typename T>
   T* data() const {
+    static_assert(!std::is_same_v<std::remove_cv_t<T>, char>, "data<char>() would count the offset in bytes: use bytes()");
     return static_cast<T*>(storage_->data()) + offset_;
   }
+  // The first element's address, for byte copies whatever the dtype.
+  char* bytes() const { return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(ElementSize(dtype_)); }
 
  private:
   std::shared_ptr<Storage> storage_;
