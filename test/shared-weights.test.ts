@@ -95,6 +95,13 @@ describe('shared weights in one thread', () => {
     expect(Array.from(w)).not.toEqual(Array.from(before[0]!));
     const clone = structuredClone(state); // what postMessage does: the memory itself is shared
     expect(clone.tensors['0.weight']!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // BatchNorm's batch count, written by another thread through the shared memory, counts on.
+    const e = state.tensors['1.numBatchesTracked']!;
+    const count = new Int32Array(e.buffer, e.byteOffset, 1);
+    expect(count[0]).toBe(1);
+    count[0] = 40;
+    model.call(tg.randn([5, 4]));
+    expect(count[0]).toBe(41);
   });
   it('loadSharedStateDict aliases; loadSharedSnapshot copies; mismatches are clear errors', async () => {
     const a = new Pair(8).shareMemory();
@@ -162,6 +169,30 @@ describe.skipIf(!built)('shared weights across worker_threads', () => {
       }
     });
   }
+  it('a worker terminated while its step waits for the lock stops waiting (terminate does not hang)', async () => {
+    const main = new Pair(16).shareMemory();
+    const state = main.sharedStateDict();
+    const lock = new Int32Array(state.lock);
+    Atomics.store(lock, 0, 999_999); // held by a thread that never gives it back
+    const src = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const tg = require(workerData.cjs);
+      ${PAIR}
+      const model = new Pair(16).loadSharedStateDict(workerData.state);
+      tg.deferred(() => model.sharedStep(() => tg.noGrad(() => model.a.add_(1)))).catch(() => {});
+      parentPort.postMessage('queued');
+    `;
+    const w = new Worker(src, { eval: true, workerData: { cjs: distCjs, state } });
+    await new Promise((r) => w.once('message', r));
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(lock, 1) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(Atomics.load(lock, 1)).toBe(1); // its executor thread is waiting
+    await w.terminate();
+    expect(Atomics.load(lock, 1)).toBe(0);
+    expect(Atomics.load(lock, 0)).toBe(999_999);
+    Atomics.store(lock, 0, 0);
+    expect(Array.from(main.a.data())).toEqual(new Array(16).fill(0)); // its step never ran
+  });
   it('terminating a worker with deferred work queued brings nothing down', async () => {
     const src = `
       const { parentPort, workerData } = require('node:worker_threads');

@@ -99,11 +99,13 @@ abstract class BatchNorm extends Module {
   }
 
   // The count as last written here, while nothing else has written the buffer since (its
-  // version says): reading it back would make deferred training wait for queued work.
+  // version says): reading it back would make deferred training wait for queued work. Not for
+  // borrowed memory (shared weights, Tensor.from): JS and other threads write it unversioned.
   #tracked: { tensor: Tensor; count: number; version: number } | undefined;
   #trackedCount(t: Tensor): number {
     const c = this.#tracked;
-    return c !== undefined && c.tensor === t && c.version === native.version(t._h) ? c.count : t.item();
+    const fresh = c !== undefined && c.tensor === t && c.version === native.version(t._h) && native.sharedArrayOf(t._h) === null;
+    return fresh ? c.count : t.item();
   }
 
   override extraRepr(): string {

@@ -26,8 +26,8 @@ export interface SharedTensor {
 
 /** What sharedStateDict() returns: structured-clonable, so postMessage sends it (the memory is shared, not copied). */
 export interface SharedStateDict {
-  format: 'tensorgrad.shared/1';
-  /** One int32: 0 when free, else the id of the thread holding it for a step or a snapshot. */
+  format: 'tensorgrad.shared/2';
+  /** The lock held for a step or a snapshot: three int32 (holder's id or 0, waiters, last holder). */
   lock: SharedArrayBuffer;
   tensors: Record<string, SharedTensor>;
 }
@@ -37,7 +37,8 @@ interface Owner {
   namedBuffers(): [string, Tensor][];
 }
 
-const FORMAT = 'tensorgrad.shared/1';
+const FORMAT = 'tensorgrad.shared/2';
+const LOCK_WORDS = 3; // native/binding/shared_exports.cc: LockWords
 // The lock tensor of each shared model, and of each lock buffer seen (one tensor per buffer).
 const modelLocks = new WeakMap<object, Tensor>();
 const bufferLocks = new WeakMap<SharedArrayBuffer, Tensor>();
@@ -45,7 +46,7 @@ const bufferLocks = new WeakMap<SharedArrayBuffer, Tensor>();
 function lockTensor(buffer: SharedArrayBuffer): Tensor {
   let t = bufferLocks.get(buffer);
   if (t === undefined) {
-    t = Tensor.from(new Int32Array(buffer, 0, 1), []);
+    t = Tensor.from(new Int32Array(buffer, 0, LOCK_WORDS));
     bufferLocks.set(buffer, t);
   }
   return t;
@@ -68,7 +69,7 @@ export function shareMemory(model: Owner): void {
     const buffer = new SharedArrayBuffer(bytes);
     native.rebindStorage(t._h, t.dtype === 'int32' ? new Int32Array(buffer) : new Float32Array(buffer), true);
   }
-  if (!modelLocks.has(model)) modelLocks.set(model, lockTensor(new SharedArrayBuffer(4)));
+  if (!modelLocks.has(model)) modelLocks.set(model, lockTensor(new SharedArrayBuffer(LOCK_WORDS * 4)));
 }
 
 export function isShared(model: Owner): boolean {
@@ -90,7 +91,7 @@ export function sharedStateDict(model: Owner): SharedStateDict {
 
 function checkState(fn: string, state: unknown): SharedStateDict {
   const s = state as Partial<SharedStateDict> | null;
-  if (s === null || typeof s !== 'object' || s.format !== FORMAT || !(s.lock instanceof SharedArrayBuffer) || s.tensors === null || typeof s.tensors !== 'object') {
+  if (s === null || typeof s !== 'object' || s.format !== FORMAT || !(s.lock instanceof SharedArrayBuffer) || s.lock.byteLength !== LOCK_WORDS * 4 || s.tensors === null || typeof s.tensors !== 'object') {
     fail(fn, 'state', `what sharedStateDict() returns (format '${FORMAT}')`, state);
   }
   return s as SharedStateDict;

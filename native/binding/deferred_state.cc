@@ -6,6 +6,7 @@
 #include <string>
 
 #include "binding/errors.h"
+#include "runtime/shared_lock.h"
 
 namespace tg::binding {
 
@@ -17,11 +18,11 @@ DeferredState::DeferredState() : owner_id_(g_next_owner.fetch_add(1)) {}
 
 DeferredState::~DeferredState() { Stop(); }
 
-void DeferredState::RememberLock(std::shared_ptr<Storage> word) {
-  for (const auto& s : locks_) {
-    if (s == word) return;
+void DeferredState::RememberLock(const Tensor& lock) {
+  for (const Tensor& t : locks_) {
+    if (t.data<int32_t>() == lock.data<int32_t>()) return;
   }
-  locks_.push_back(std::move(word));
+  locks_.push_back(lock);
 }
 
 void DeferredState::Init(Napi::Env env) {
@@ -49,10 +50,7 @@ void DeferredState::Stop() {
   executor_.CollectFinished();
   // A worker terminated in mid-step may hold a shared-weight lock (its release was queued, or
   // its JS never reached it): give it back, or the other threads would wait forever.
-  for (const auto& word : locks_) {
-    int32_t held = static_cast<int32_t>(owner_id_);
-    __atomic_compare_exchange_n(static_cast<int32_t*>(word->data()), &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-  }
+  for (const Tensor& lock : locks_) ReleaseLock(LockWordsAt(lock.data<int32_t>()), static_cast<int32_t>(owner_id_));
   locks_.clear();
   if (wake_ != nullptr) {
     napi_release_threadsafe_function(wake_, napi_tsfn_abort);

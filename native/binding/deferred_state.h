@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ops/storage.h"
+#include "ops/tensor.h"
 #include "runtime/executor.h"
 
 namespace tg::binding {
@@ -42,7 +42,7 @@ class DeferredState {
   // Shared-weight locks (binding/shared_exports.cc): a lock word holds the id of the
   // environment that holds it, so the cleanup of a terminated worker releases what it held.
   uint32_t owner_id() const { return owner_id_; }
-  void RememberLock(std::shared_ptr<Storage> word);
+  void RememberLock(const Tensor& lock);  // its first word is the holder's id
 
  private:
   struct Waiter {
@@ -65,7 +65,7 @@ class DeferredState {
   std::unordered_map<uint32_t, std::shared_ptr<CancelToken>> tokens_;
   uint32_t next_token_ = 1;
   uint32_t owner_id_;
-  std::vector<std::shared_ptr<Storage>> locks_;
+  std::vector<Tensor> locks_;  // the shared-weight locks this environment has used
 };
 
 }  // namespace tg::binding

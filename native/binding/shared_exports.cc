@@ -1,11 +1,12 @@
 // Weights shared across worker_threads (lib/nn/shared.ts): storages moved onto
 // SharedArrayBuffer memory, and the lock that makes a training step and a snapshot exclusive.
 //
-// The lock is one int32 in a SharedArrayBuffer: 0 when free, else the id of the holding
-// environment. Acquire and release are queued like kernels (so they bracket a step's queued
-// work in order) but as markers, so a release runs even after a failure or a cancel.
+// The lock is three int32 words in a SharedArrayBuffer (LockWords). Acquire and release are
+// queued like kernels (so they bracket a step's queued work in order) but as markers, so a
+// release runs even after a failure or a cancel.
 #include <napi.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "binding/exports.h"
 #include "binding/tensor_handle.h"
 #include "ops/launch.h"
+#include "runtime/shared_lock.h"
 #include "runtime/status.h"
 
 namespace tg::binding {
@@ -23,27 +25,11 @@ namespace {
 
 using Info = const Napi::CallbackInfo&;
 
-void AcquireLock(int32_t* word, int32_t owner) {
-  for (int spins = 0;; ++spins) {
-    int32_t expected = 0;
-    if (__atomic_compare_exchange_n(word, &expected, owner, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
-    if (expected == owner) Fail(StatusCode::kArgument, "shared weights: this thread already holds their lock (sharedStep inside sharedStep?)");
-    // Steps last milliseconds: spin briefly, then sleep in short naps.
-    if (spins < 1000) std::this_thread::yield();
-    else std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-}
-
-void ReleaseLock(int32_t* word, int32_t owner) {
-  int32_t expected = owner;
-  __atomic_compare_exchange_n(word, &expected, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-}
-
-// The lock tensor: an int32 scalar tensor borrowed from a SharedArrayBuffer.
+// The lock tensor: the three int32 words, borrowed from a SharedArrayBuffer.
 const Tensor& LockArg(Info info, size_t i) {
   const Tensor& lock = TensorArg(info, i, "lock");
-  if (lock.dtype() != DType::kInt32 || lock.numel() != 1 || !lock.storage()->borrowed()) {
-    Fail(StatusCode::kArgument, "lock must be a one-element int32 tensor over a SharedArrayBuffer");
+  if (lock.dtype() != DType::kInt32 || lock.numel() != kLockWords || !lock.is_contiguous() || !lock.storage()->borrowed()) {
+    Fail(StatusCode::kArgument, "lock must be a contiguous ", kLockWords, "-element int32 tensor over a SharedArrayBuffer");
   }
   return lock;
 }
@@ -51,28 +37,29 @@ const Tensor& LockArg(Info info, size_t i) {
 // The lock's word, remembered so that this environment's cleanup can release it, and the id
 // this environment holds it under.
 struct LockHandle {
-  int32_t* word;
+  LockWords words;
   int32_t owner;
+  const std::atomic<bool>* stopping;  // the executor's: it outlives every task that uses it
 };
 
 LockHandle LockOf(Info info, const Tensor& lock) {
   DeferredState& state = GetEnvData(info.Env()).deferred;
-  state.RememberLock(lock.storage());
-  return {lock.data<int32_t>(), static_cast<int32_t>(state.owner_id())};
+  state.RememberLock(lock);
+  return {LockWordsAt(lock.data<int32_t>()), static_cast<int32_t>(state.owner_id()), state.executor().stopping()};
 }
 
 // sharedLock(lock): acquires (queued in deferred mode: the executor thread waits for it).
 Napi::Value SharedLock(Info info) {
   const Tensor& lock = LockArg(info, 0);
   const LockHandle h = LockOf(info, lock);
-  LaunchAlways([=] { AcquireLock(h.word, h.owner); }, lock);
+  LaunchAlways([=] { AcquireLock(h.words, h.owner, h.stopping); }, lock);
   return info.Env().Undefined();
 }
 
 Napi::Value SharedUnlock(Info info) {
   const Tensor& lock = LockArg(info, 0);
   const LockHandle h = LockOf(info, lock);
-  LaunchAlways([=] { ReleaseLock(h.word, h.owner); }, lock);
+  LaunchAlways([=] { ReleaseLock(h.words, h.owner); }, lock);
   return info.Env().Undefined();
 }
 
@@ -95,9 +82,9 @@ Napi::Value CopyShared(Info info) {
   }
   const LockHandle h = LockOf(info, lock);
   Launch([=] {
-    AcquireLock(h.word, h.owner);
+    AcquireLock(h.words, h.owner, h.stopping);
     for (size_t i = 0; i < pairs.size(); ++i) std::memcpy(pairs[i].second, pairs[i].first, bytes[i]);
-    ReleaseLock(h.word, h.owner);
+    ReleaseLock(h.words, h.owner);
   }, lock, src, dst);
   for (const Tensor& t : dst) t.storage()->BumpVersion();
   return info.Env().Undefined();

@@ -208,6 +208,7 @@ void Executor::Shutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_ && !worker_.joinable()) return;
     stop_ = true;
+    stopping_.store(true, std::memory_order_release);
     dropped.swap(queue_);
     queued_.store(0, std::memory_order_release);
     skipped_ += dropped.size();

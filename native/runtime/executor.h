@@ -139,6 +139,9 @@ class Executor {
   // Drops every queued task, waits for the running one, joins the thread. Idempotent; later
   // Submits throw.
   void Shutdown();
+  // Set once Shutdown begins: a task that may wait on another thread for long (a shared-weight
+  // lock) polls it and gives up, so that the join cannot hang.
+  const std::atomic<bool>* stopping() const { return &stopping_; }
 
   void set_capacity(size_t capacity);
   ExecutorStats stats() const;
@@ -163,6 +166,7 @@ class Executor {
   std::vector<std::unique_ptr<Task>> finished_;
   std::thread worker_;
   bool stop_ = false;
+  std::atomic<bool> stopping_{false};
   bool sleeping_ = false;  // the worker waits on work_cv_ (so Submit must notify)
   int js_waiters_ = 0;     // JS thread blocked on done_cv_ (so the worker must notify)
   size_t capacity_;

@@ -1,16 +1,19 @@
 // The executor (runtime/executor.h) and Launch (ops/launch.h): order, tickets, failures and
 // skipping, the bounded queue, cancellation, shutdown with work queued, and deferred ops giving
 // eager mode's bits. Also built under ThreadSanitizer (scripts/ctest.mjs --tsan).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "ops/launch.h"
 #include "ops/ops.h"
 #include "runtime/executor.h"
+#include "runtime/shared_lock.h"
 #include "runtime/status.h"
 #include "runtime/thread_pool.h"
 #include "testing.h"
@@ -250,6 +253,48 @@ TG_TEST(reading_what_a_skipped_task_was_to_produce_fails) {
   const Tensor again = IndexSelect(x, 0, good_index);
   ex.Exit();
   EXPECT_TRUE(Values(again) == std::vector<float>(6, 1.5f));
+}
+
+TG_TEST(the_shared_lock_goes_to_a_waiter_before_its_last_holder_again) {
+  int32_t words[kLockWords] = {0, 0, 0};
+  const LockWords w = LockWordsAt(words);
+  const std::atomic<bool> stopping{false};
+  std::atomic<bool> done{false};
+  std::atomic<int> trainer_steps{0};
+  std::thread trainer([&] {  // releases and re-acquires at once, as a training loop does
+    while (!done.load()) {
+      AcquireLock(w, 1, &stopping);
+      trainer_steps++;
+      ReleaseLock(w, 1);
+    }
+  });
+  while (trainer_steps.load() < 100) std::this_thread::yield();
+  int most_overtaken = 0;
+  for (int i = 0; i < 50; ++i) {
+    const int before = trainer_steps.load();
+    AcquireLock(w, 2, &stopping);
+    // At most the step that had passed its check when this wait began: never a run of them.
+    most_overtaken = std::max(most_overtaken, trainer_steps.load() - before);
+    ReleaseLock(w, 2);
+  }
+  done = true;
+  trainer.join();
+  EXPECT_TRUE(most_overtaken <= 2);
+  EXPECT_EQ(words[1], 0);  // nobody left waiting
+  EXPECT_EQ(words[0], 0);
+}
+
+TG_TEST(a_wait_for_the_shared_lock_ends_when_the_environment_stops) {
+  int32_t words[kLockWords] = {7, 0, 7};  // held by an environment that never gives it back
+  std::atomic<bool> stopping{false};
+  std::string error;
+  std::thread waiter([&] { error = tg_testing::ErrorOf([&] { AcquireLock(LockWordsAt(words), 2, &stopping); }); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  stopping = true;
+  waiter.join();
+  EXPECT_TRUE(tg_testing::Contains(error, "shut down"));
+  EXPECT_EQ(words[1], 0);
+  EXPECT_EQ(words[0], 7);
 }
 
 TG_TEST_MAIN()
