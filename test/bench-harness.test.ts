@@ -67,7 +67,7 @@ describe('driver helpers (protocol.mjs)', () => {
 
 describe('renderReport', () => {
   const train = (library: string, threads: number, samplesPerS: number, testAccuracy: number, extra = {}) => ({
-    library, workload: 'mlp-train', threads, setup: library === 'tensorgrad' || library === 'PyTorch' ? `${threads}t` : '', round: 0, seed: 0,
+    library, workload: 'mlp-train', threads, setup: ['tensorgrad', 'PyTorch', 'PyTorch 2'].includes(library) ? `${threads}t` : '', round: 0, seed: 0,
     trainedSamples: 60000, epochSamples: 60000, fullEpoch: true, samplesPerS, testAccuracy, testSamples: 10000, peakRssMB: 300, ...extra,
   });
   const results = [
@@ -86,7 +86,8 @@ describe('renderReport', () => {
     expect(markdown).toContain('| PyTorch 1t | 40,000 | 2.00x | 1.5 s | full (60,000) | 82.60% | 300 MiB |  |');
     expect(markdown).toContain('| tfjs-wasm | 1,000 * | 80x | ≈ 60 s (extrapolated) | sample: 6,400 of 60,000 | 70.00% (2,000 test images) |');
     expect(markdown).toContain('| ConvNetJS | - | - | - | - | - | - | exit 1: boom |');
-    expect(markdown).toContain('- met: MLP training: tensorgrad\'s best ≥ 1.5x PyTorch\'s best: 2.00x (tensorgrad 2t, 80,000 samples/s; PyTorch 1t, 40,000 samples/s)');
+    expect(markdown).toContain('- met: MLP training: ≥ 1.5x the best PyTorch setup: 2.00x (tensorgrad 2t, 80,000 samples/s; PyTorch 1t, 40,000 samples/s)');
+    expect(markdown).toContain('- NOT met: MLP training, one core each: ≥ 1.2x: 1.00x (tensorgrad 1t, 40,000 samples/s; PyTorch 1t, 40,000 samples/s)');
     expect(markdown).toContain('- met: MLP training: test accuracy within 0.5 points of PyTorch\'s: 82.25% against 82.55%, means over 1 seed, each starting both from the same weights and batch order; difference -0.30 points');
     expect(markdown).toContain('- met: MLP training: ≥ 50x tfjs-wasm (single-threaded): 80x with tensorgrad 2t; tensorgrad 1t: 40x');
     expect(markdown).toContain('- met: MLP training: ≥ 100x brain.js (single-threaded): 800x with tensorgrad 2t; tensorgrad 1t: 400x');
@@ -97,7 +98,7 @@ describe('renderReport', () => {
     const skipped = new Map([['PyTorch', 'skipped: PyTorch is not installed']]);
     const { markdown } = renderReport({ results: results.filter((r) => r.library !== 'PyTorch'), workloads: ['mlp-train'], skipped, wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
     expect(markdown).toContain('- PyTorch: skipped: PyTorch is not installed');
-    expect(markdown).not.toContain('PyTorch\'s best');
+    expect(markdown).not.toContain('the best PyTorch setup');
   });
 
   it('shows "-" rather than a ratio when tensorgrad has no result', async () => {
@@ -120,11 +121,35 @@ describe('renderReport', () => {
     expect(markdown).toContain('81.63% against 81.88%, means over 2 seeds, each starting both from the same weights and batch order; difference -0.25 points (per seed -0.30, -0.20)');
   });
 
+  it('compares with the best of either PyTorch, per ISA, and checks GEMM and inference against the best peer', async () => {
+    const { renderReport } = await load('../bench/harness/report.mjs');
+    const withTorch2 = [...results, train('PyTorch 2', 2, 50000, 0.825), { ...train('tensorgrad', 1, 30000, 0.82), setup: '1t avx2' }];
+    const { markdown } = renderReport({ results: withTorch2, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
+    expect(markdown).toContain('- met: MLP training: ≥ 1.5x the best PyTorch setup: 1.60x (tensorgrad 2t, 80,000 samples/s; PyTorch 2 2t, 50,000 samples/s)');
+    expect(markdown).toContain('- NOT met: MLP training on AVX2: ≥ 1.5x the best PyTorch setup: 0.60x (tensorgrad 1t avx2, 30,000 samples/s; PyTorch 2 2t, 50,000 samples/s)');
+    expect(markdown).toContain('- NOT met: MLP training on AVX2, one core each: ≥ 1.2x: 0.75x');
+    const gemm = (library: string, setup: string, gflops: number[]) => ({ library, setup, workload: 'gemm', threads: 1, round: 0, peakRssMB: 90,
+      gemm: [{ name: 'square 64', op: 'NN', m: 64, n: 64, k: 64 }, { name: 'square 256', op: 'NN', m: 256, n: 256, k: 256 }, { name: 'fc1 fwd', op: 'NN', m: 64, n: 512, k: 784 }].map((s, i) => ({ ...s, gflops: gflops[i] })) });
+    const infer = (library: string, setup: string, lat: number, thr: number) => ({ library, setup, workload: 'mlp-infer', threads: 2, round: 0, peakRssMB: 90,
+      infer: [{ batch: 1, latencyUs: lat, samplesPerS: 1e6 / lat }, { batch: 256, latencyUs: 1000, samplesPerS: thr }] });
+    const mixed = [
+      gemm('tensorgrad', '1t', [50, 100, 100]), gemm('tensorgrad', '1t avx2', [50, 80, 100]), gemm('PyTorch 2', '1t', [90, 95, 99]), gemm('PyTorch', '2t', [200, 200, 200]),
+      infer('tensorgrad', '2t', 20, 300000), infer('onnxruntime-node', '2t', 40, 215000), infer('PyTorch 2', '2t', 60, 201000),
+    ];
+    const r = renderReport({ results: mixed, workloads: ['gemm', 'mlp-infer'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15, machine: ['m'] }).markdown;
+    // square 64 is below n = 256 and does not count; 2-core peers are not compared with 1t.
+    expect(r).toContain('- met: GEMM tensorgrad 1t ≥ 1.0x the best BLAS on 1 core (PyTorch\'s mm: OpenBLAS, MKL), squares n ≥ 256 and the training shapes: 2 of 2 shapes; lowest 1.01x (fc1 fwd)');
+    expect(r).toContain('- NOT met: GEMM tensorgrad 1t avx2 ≥ 1.0x the best BLAS on 1 core (PyTorch\'s mm: OpenBLAS, MKL), squares n ≥ 256 and the training shapes: 1 of 2 shapes; lowest 0.84x (square 256)');
+    expect(r).toContain('- met: batch-256 inference ≥ 1.2x onnxruntime-node\'s samples/s: 1.40x');
+    expect(r).toContain('- met: batch-1 latency ≤ 0.7x onnxruntime-node\'s: 0.50x (20.0 µs against 40.0 µs)');
+    expect(r).toContain('- met: batch-1 latency ≤ 0.5x PyTorch 2\'s: 0.33x');
+  });
+
   it('says when a target is missed', async () => {
     const { renderReport } = await load('../bench/harness/report.mjs');
     const slower = results.map((r) => (r.library === 'PyTorch' && r.threads === 1 ? { ...r, samplesPerS: 70000, testAccuracy: 0.84 } : r));
     const { markdown } = renderReport({ results: slower, workloads: ['mlp-train'], skipped: new Map(), wallS: 60, quick: false, budgetS: 15, machine: ['a test machine'] });
-    expect(markdown).toContain('- NOT met: MLP training: tensorgrad\'s best ≥ 1.5x PyTorch\'s best: 1.14x');
+    expect(markdown).toContain('- NOT met: MLP training: ≥ 1.5x the best PyTorch setup: 1.14x');
     expect(markdown).toContain('- NOT met: MLP training: test accuracy within 0.5 points');
   });
 });
@@ -193,6 +218,19 @@ describe('drivers honour the contract', () => {
     expect(await driver('mlp-train')).toMatchObject({ library: 'PyTorch', trainedSamples: 96, fullEpoch: true, testSamples: 32 });
     expect((await driver('mlp-infer')).infer).toHaveLength(2);
     expect((await driver('gemm')).gemm[0]).toMatchObject({ name: 'odd', op: 'TN' });
+  }, 120_000);
+
+  it('onnxruntime-node infers on the model PyTorch 2.x exports, and says it does not train (skipped without them)', async (ctx) => {
+    const { torch2, onnxruntimeVersion } = await load('../bench/harness/machine.mjs');
+    if (onnxruntimeVersion() === undefined || torch2().python === undefined) ctx.skip();
+    const env = { ...process.env, TG_BENCH_TORCH2_PYTHON: torch2().python };
+    const driver = async (workload: string) => {
+      const { stdout } = await run(process.execPath, ['bench/drivers/onnxruntime.mjs', settings(workload)], { cwd: root, timeout: 120_000, env });
+      return JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULT '))!.slice('RESULT '.length));
+    };
+    const inferred = await driver('mlp-infer');
+    expect(inferred.infer.map((i: { batch: number }) => i.batch)).toEqual([1, 4]);
+    expect((await driver('mlp-train')).unsupported).toMatch(/inference only/);
   }, 120_000);
 
   it('tensorgrad and PyTorch train from a shared start to the same accuracy', async (ctx) => {

@@ -1,7 +1,9 @@
 // The machine and the software versions a RESULTS.md was measured with: figures mean little
 // without them.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cpus, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import * as tg from '../../dist/index.js';
@@ -27,6 +29,32 @@ export function torchVersion() {
   }
 }
 
+let torch2Found;
+/**
+ * The python of a current PyTorch (2.x with MKL and oneDNN), from the venv that
+ * ../shared/anchors/pytorch2-venv.sh builds out of wheels some machine images carry, or
+ * { missing: why }. Looked up once per process.
+ */
+export function torch2() {
+  if (torch2Found !== undefined) return torch2Found;
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'anchors', 'pytorch2-venv.sh');
+  if (!existsSync(script)) return (torch2Found = { missing: `skipped: ${script} is not there (../shared beside the checkout)` });
+  try {
+    const python = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop();
+    const version = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
+    return (torch2Found = { python, version });
+  } catch (err) {
+    const why = String(err.stderr ?? err.message).trim().split('\n').pop();
+    return (torch2Found = { missing: `skipped: this machine has no PyTorch 2.x wheels (${why})` });
+  }
+}
+
+/** The onnxruntime-node version, or undefined when it is not installed (it is not a dependency). */
+export function onnxruntimeVersion() {
+  const v = packageVersion('onnxruntime-node');
+  return v === 'not installed' ? undefined : v;
+}
+
 /** Lines describing the CPU, memory, OS and the versions of every library measured. */
 export function describeMachine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -37,6 +65,8 @@ export function describeMachine() {
     `CPU: ${model}, ${cpus().length} cores (${simd || 'no AVX2'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB memory, Linux ${release()}`,
     `tensorgrad ${require('../../package.json').version} with kernels for ${tg.backendInfo().isa}, Node ${process.version}`,
     torchVersion() ?? 'PyTorch: not installed',
+    torch2().version ? `PyTorch ${torch2().version} (the anchors venv: MKL, oneDNN)` : 'PyTorch 2.x: not on this machine',
+    `onnxruntime-node ${onnxruntimeVersion() ?? 'not installed'}`,
     `@tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')}, @tensorflow/tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}, convnetjs ${packageVersion('convnetjs')}, brain.js ${packageVersion('brain.js')}`,
   ];
 }

@@ -1,7 +1,13 @@
 // What `npm run bench` runs: the workloads, the drivers (one per library), and the order of
 // their runs. Each run is one child process, so a run's peak RSS is its own and a crash or a
 // leak in one library cannot touch another's figures.
-import { torchVersion } from './machine.mjs';
+import { readFileSync } from 'node:fs';
+import { onnxruntimeVersion, torch2, torchVersion } from './machine.mjs';
+
+// On an AVX-512 machine tensorgrad also runs its AVX2 kernels (TENSORGRAD_ISA=avx2): most
+// users' servers have no AVX-512, and this is the closest stand-in for them.
+const avx512 = /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const avx2Setups = avx512 ? [1, 2].map((t) => ({ label: `${t}t avx2`, threads: t, env: { TENSORGRAD_ISA: 'avx2' } })) : [];
 
 export const WORKLOADS = {
   gemm: {
@@ -35,7 +41,7 @@ const oneThread = [{ label: '', threads: 1 }];
 // 1t is truly one core, 2t is torch.set_num_threads(2) over a serial OpenBLAS, and the third
 // setup leaves PyTorch serial and lets OpenBLAS use both cores (its best here on the MLP).
 export const DRIVERS = [
-  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, sharesStart: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }] },
+  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, sharesStart: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }, ...avx2Setups] },
   {
     name: 'PyTorch',
     command: '/usr/bin/python3',
@@ -48,6 +54,32 @@ export const DRIVERS = [
       { label: '2t (1 + OpenBLAS 2)', threads: 1, env: { OPENBLAS_NUM_THREADS: '2' } },
     ],
     missing: () => (torchVersion() === undefined ? 'skipped: PyTorch is not installed (apt-get install -y python3-torch python3-numpy)' : undefined),
+  },
+  // A current PyTorch (MKL and oneDNN inside, one OpenMP pool): the stronger reference.
+  {
+    name: 'PyTorch 2',
+    get command() {
+      return torch2().python;
+    },
+    args: ['bench/drivers/pytorch.py'],
+    fast: true,
+    sharesStart: true,
+    setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }],
+    missing: () => torch2().missing,
+  },
+  {
+    name: 'onnxruntime-node',
+    ...node('onnxruntime.mjs'),
+    fast: true,
+    workloads: ['mlp-infer'],
+    // It runs the model PyTorch 2.x exports (drivers/export-mlp-onnx.py): looked up when it runs.
+    get setups() {
+      return [1, 2].map((t) => ({ label: `${t}t`, threads: t, env: { TG_BENCH_TORCH2_PYTHON: torch2().python ?? '' } }));
+    },
+    missing: () =>
+      onnxruntimeVersion() === undefined
+        ? 'skipped: onnxruntime-node is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node)'
+        : torch2().missing && `${torch2().missing}: the model it runs is exported by PyTorch 2.x`,
   },
   { name: 'plain TS', ...node('plain.mjs'), setups: oneThread },
   { name: 'tfjs-cpu', ...node('tfjs.mjs'), variant: 'cpu', setups: oneThread },
@@ -65,7 +97,7 @@ export function planRuns(workload, drivers, rounds) {
   const runs = [];
   for (let round = 0; round < rounds; round++) {
     const roundRuns = drivers
-      .filter((d) => d.fast || round === 0)
+      .filter((d) => (d.fast || round === 0) && (d.workloads === undefined || d.workloads.includes(workload)))
       .flatMap((driver) => driver.setups.map((setup) => ({ driver, setup, threads: setup.threads, round, workload,
         // One seed per round: in training, tensorgrad and PyTorch then start each round from
         // the same weights and batch order (harness/shared-start.mjs).
