@@ -25,7 +25,7 @@ std::vector<char> Bytes(const Tensor& t) {
   WaitForData(c);
   const size_t n = static_cast<size_t>(c.numel()) * ElementSize(c.dtype());
   std::vector<char> out(n);
-  if (n) std::memcpy(out.data(), c.data<char>(), n);
+  if (n) std::memcpy(out.data(), c.bytes(), n);
   return out;
 }
 
