@@ -200,18 +200,54 @@ Result Measure(const Shape& s, int threads, double seconds_per_batch, int rounds
           tg_time.clean() && blas_time.clean()};
 }
 
+// Options: --quick (shorter batches); --shape=NAME (only the shapes whose name starts with NAME,
+// e.g. "square 1024" or "fc1"); --threads=N (only N); --tg-only=SECONDS (no OpenBLAS and no
+// table: tensorgrad alone on the selected shapes for that long, for `perf record`).
+struct Options {
+  bool quick = false;
+  std::string shape;
+  int threads = 0;
+  double tg_only = 0;
+};
+
+Options ParseOptions(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      const size_t n = std::strlen(name);
+      return arg.compare(0, n, name) == 0 ? arg.c_str() + n : nullptr;
+    };
+    if (arg == "--quick") {
+      o.quick = true;
+    } else if (const char* v = value("--shape=")) {
+      o.shape = v;
+    } else if (const char* v = value("--threads=")) {
+      o.threads = std::atoi(v);
+    } else if (const char* v = value("--tg-only=")) {
+      o.tg_only = std::atof(v);
+    } else {
+      std::fprintf(stderr, "bench_gemm_native: unknown option %s\n", argv[i]);
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const Options opt = ParseOptions(argc, argv);
+  const bool quick = opt.quick;
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   std::printf("tensorgrad ISA: %s\n", tg::IsaName(tg::SelectedIsa()));
   std::printf("OpenBLAS: %s, core %s (OPENBLAS_CORETYPE=%s)\n", openblas_get_config(),
               openblas_get_corename(), coretype != nullptr ? coretype : "<unset>");
 
-  const double peak2 = PeakGflops(false);
+  const bool table = opt.tg_only <= 0;
+  const double peak2 = table ? PeakGflops(false) : 1.0;
   const bool has512 = tg::IsaSupported(tg::Isa::kAvx512);
-  const double peak512 = has512 ? PeakGflops(true) : 0.0;
+  const double peak512 = has512 && table ? PeakGflops(true) : 0.0;
   const double peak = std::max(peak2, peak512);
   std::printf("one core FMA peak: AVX2 %.1f GFLOP/s", peak2);
   if (has512) std::printf(", AVX-512 %.1f GFLOP/s", peak512);
@@ -230,9 +266,17 @@ int main(int argc, char** argv) {
   std::printf("\n%-8s %3s %-2s %5s %5s %5s %10s %10s %7s %7s\n", "shape", "thr", "op", "m", "n",
               "k", "tg GF/s", "BLAS GF/s", "ratio", "%peak");
   for (int threads : {1, 2}) {
+    if (opt.threads != 0 && threads != opt.threads) continue;
     tg::SetNumThreads(threads);
     openblas_set_num_threads(threads);
     for (const Shape& s : shapes) {
+      const std::string label = std::string(s.name) + " " + std::to_string(s.m);
+      if (label.compare(0, opt.shape.size(), opt.shape) != 0) continue;
+      if (opt.tg_only > 0) {
+        Operands op(s);
+        for (const auto t0 = Clock::now(); Seconds(t0, Clock::now()) < opt.tg_only;) RunTensorgrad(s, op);
+        continue;
+      }
       const Result r = Measure(s, threads, quick ? 0.05 : 0.1, quick ? 2 : 5, quick ? 3.0 : 20.0);
       std::printf("%-8s %3d %c%c %5lld %5lld %5lld %10.1f %10.1f %6.2f%c %6.1f%%\n", s.name, threads,
                   s.ta == Trans::kN ? 'N' : 'T', s.tb == Trans::kN ? 'N' : 'T',

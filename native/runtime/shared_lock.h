@@ -25,10 +25,15 @@ inline LockWords LockWordsAt(int32_t* p) { return {p, p + 1, p + 2}; }
 
 inline int32_t LockLoad(const int32_t* w) { return __atomic_load_n(w, __ATOMIC_ACQUIRE); }
 
-// stopping: the executor's shutdown flag (a worker being terminated stops waiting).
-inline void AcquireLock(LockWords w, int32_t owner, const std::atomic<bool>* stopping) {
+// AcquireLock in its two halves: BeginLockWait counts the caller as waiting (from then on the
+// last holder cannot take the lock again before it), FinishLockWait waits for its turn.
+inline void BeginLockWait(LockWords w, int32_t owner) {
   if (LockLoad(w.holder) == owner) Fail(StatusCode::kArgument, "shared weights: this thread already holds their lock (sharedStep inside sharedStep?)");
   __atomic_fetch_add(w.waiting, 1, __ATOMIC_ACQ_REL);
+}
+
+// stopping: the executor's shutdown flag (a worker being terminated stops waiting).
+inline void FinishLockWait(LockWords w, int32_t owner, const std::atomic<bool>* stopping) {
   for (int spins = 0;; ++spins) {
     const bool my_turn = LockLoad(w.last) != owner || LockLoad(w.waiting) == 1;
     int32_t expected = 0;
@@ -46,6 +51,11 @@ inline void AcquireLock(LockWords w, int32_t owner, const std::atomic<bool>* sto
     if (spins < 1000) std::this_thread::yield();
     else std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
+}
+
+inline void AcquireLock(LockWords w, int32_t owner, const std::atomic<bool>* stopping) {
+  BeginLockWait(w, owner);
+  FinishLockWait(w, owner, stopping);
 }
 
 inline void ReleaseLock(LockWords w, int32_t owner) {

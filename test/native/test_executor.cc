@@ -242,6 +242,8 @@ TG_TEST(reading_what_a_skipped_task_was_to_produce_fails) {
   ex.Exit();
   // A read of earlier work succeeds; the failure waits for a read that covers it.
   EXPECT_TRUE(Values(ok) == std::vector<float>(12, 3.0f));
+  // (That read waited for `ok` only: let the queue run to its end without taking the failure.)
+  while (!ex.Idle()) std::this_thread::yield();
   EXPECT_TRUE(ex.failed());
   EXPECT_TRUE(tg_testing::Contains(tg_testing::ErrorOf([&] { Values(later); }), "out of range"));
   // Taken: what the skipped tasks were to produce reads as never computed, not as garbage.
@@ -271,9 +273,11 @@ TG_TEST(the_shared_lock_goes_to_a_waiter_before_its_last_holder_again) {
   while (trainer_steps.load() < 100) std::this_thread::yield();
   int most_overtaken = 0;
   for (int i = 0; i < 50; ++i) {
+    // Counted from the moment this thread is known to wait (however late the scheduler lets
+    // it run): at most the step in progress and one that had passed its check, never a run.
+    BeginLockWait(w, 2);
     const int before = trainer_steps.load();
-    AcquireLock(w, 2, &stopping);
-    // At most the step that had passed its check when this wait began: never a run of them.
+    FinishLockWait(w, 2, &stopping);
     most_overtaken = std::max(most_overtaken, trainer_steps.load() - before);
     ReleaseLock(w, 2);
   }
