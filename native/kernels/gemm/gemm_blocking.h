@@ -15,7 +15,13 @@
 //    128 KB, both in L2; MC = 48..192 measured within 2%; NC = 1024 keeps each thread's KC×NC
 //    panel at 4 MB of L3 (NC = 2048..4096 was 1-2% slower).
 //  - AVX2 (16 registers): KC = 512, MC = 144, NC = 2048 measured best of the sets tried
-//    (KC 256..1024, MC 48..144), 100 GFLOP/s at n = 1024..2048.
+//    (KC 256..1024, MC 48..144), 100 GFLOP/s at n = 1024..2048 on Zen 4. On Zen 5 (48 KB L1d,
+//    1 MB L2), with the assembly depth loop (tile_6x16_avx2.inc), KC = 256 / 384 / 512 all
+//    measured within noise of each other and of OpenBLAS's Haswell kernels (0.97-1.03x, 1 and
+//    2 threads, 94-98% of the FMA peak). KC = 384 is kept for the CPUs with a 32 KB L1d (Zen 3,
+//    Intel up to Ice Lake): the 384×16 B micro-panel (24 KB) that the ir loop reuses then
+//    stays in L1 beside the A micro-panels streaming through it, where 512×16 (32 KB) filled
+//    L1 alone. MC×KC (216 KB) stays within Zen 3's 512 KB L2.
 #pragma once
 
 namespace tg {
@@ -29,7 +35,7 @@ struct GemmBlocking {
 constexpr GemmBlocking kGemmBlockingRef = {6, 8, 120, 256, 2048};
 
 // AVX2 + FMA: 12 ymm accumulators (6 rows × 2 vectors), 2 for B, 1 for the A broadcast.
-constexpr GemmBlocking kGemmBlockingAvx2 = {6, 16, 144, 512, 2048};
+constexpr GemmBlocking kGemmBlockingAvx2 = {6, 16, 144, 384, 2048};
 
 // AVX-512: 24 zmm accumulators (12 rows × 2 vectors), 2 for B, 1 for the A broadcast. 12 rows
 // measured as fast as 14 and keep m = 64 (the batch) at 5 full tiles and one of 4 rows.
