@@ -7,7 +7,11 @@ import { onnxruntimeVersion, torch2, torchVersion } from './machine.mjs';
 // On an AVX-512 machine tensorgrad also runs its AVX2 kernels (TENSORGRAD_ISA=avx2): most
 // users' servers have no AVX-512, and this is the closest stand-in for them.
 const avx512 = /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
-const avx2Setups = avx512 ? [1, 2].map((t) => ({ label: `${t}t avx2`, threads: t, env: { TENSORGRAD_ISA: 'avx2' } })) : [];
+// PyTorch gets the same stand-in, so the AVX2 targets compare AVX2 kernels with AVX2 kernels:
+// ATen's own kernels, oneDNN's convolutions, MKL's and OpenBLAS's GEMMs all held to AVX2.
+const avx2Setups = (env = {}, label = (t) => `${t}t avx2`) =>
+  avx512 ? [1, 2].map((t) => ({ label: label(t), threads: t, env: { ...env } })) : [];
+const torchAvx2 = { ATEN_CPU_CAPABILITY: 'avx2', ONEDNN_MAX_CPU_ISA: 'AVX2', MKL_ENABLE_INSTRUCTIONS: 'AVX2', OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_NUM_THREADS: '1' };
 
 export const WORKLOADS = {
   gemm: {
@@ -41,7 +45,7 @@ const oneThread = [{ label: '', threads: 1 }];
 // 1t is truly one core, 2t is torch.set_num_threads(2) over a serial OpenBLAS, and the third
 // setup leaves PyTorch serial and lets OpenBLAS use both cores (its best here on the MLP).
 export const DRIVERS = [
-  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, sharesStart: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }, ...avx2Setups] },
+  { name: 'tensorgrad', ...node('tensorgrad.mjs'), fast: true, sharesStart: true, setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }, ...avx2Setups({ TENSORGRAD_ISA: 'avx2' })] },
   {
     name: 'PyTorch',
     command: '/usr/bin/python3',
@@ -52,6 +56,7 @@ export const DRIVERS = [
       { label: '1t', threads: 1, env: { OPENBLAS_NUM_THREADS: '1' } },
       { label: '2t', threads: 2, env: { OPENBLAS_NUM_THREADS: '1' } },
       { label: '2t (1 + OpenBLAS 2)', threads: 1, env: { OPENBLAS_NUM_THREADS: '2' } },
+      ...avx2Setups(torchAvx2),
     ],
     missing: () => (torchVersion() === undefined ? 'skipped: PyTorch is not installed (apt-get install -y python3-torch python3-numpy)' : undefined),
   },
@@ -64,7 +69,7 @@ export const DRIVERS = [
     args: ['bench/drivers/pytorch.py'],
     fast: true,
     sharesStart: true,
-    setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }],
+    setups: [{ label: '1t', threads: 1 }, { label: '2t', threads: 2 }, ...avx2Setups(torchAvx2)],
     missing: () => torch2().missing,
   },
   {
