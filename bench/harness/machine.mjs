@@ -55,10 +55,24 @@ export function onnxruntimeVersion() {
   return v === 'not installed' ? undefined : v;
 }
 
+/**
+ * The core generation of an AMD CPU from its family and model (a VM's "model name" is often
+ * just "AMD EPYC"; the session machines vary between Zen 3, 4 and 5), or undefined.
+ */
+export function amdCore(vendor, family, model) {
+  if (vendor !== 'AuthenticAMD') return undefined;
+  if (family === 23) return model >= 0x30 ? 'Zen 2' : 'Zen / Zen+';
+  if (family === 25) return (model >= 0x10 && model < 0x20) || (model >= 0x60 && model < 0xb0) ? 'Zen 4' : 'Zen 3';
+  if (family === 26) return 'Zen 5';
+  return undefined;
+}
+
 /** Lines describing the CPU, memory, OS and the versions of every library measured. */
 export function describeMachine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = (cpuinfo.match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown CPU';
+  const field = (name) => (cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm')) ?? [])[1];
+  const core = amdCore(field('vendor_id'), Number(field('cpu family')), Number(field('model')));
+  const model = `${field('model name') ?? 'unknown CPU'}${core ? ` (${core}, family ${field('cpu family')} model ${field('model')})` : ''}`;
   const flags = (cpuinfo.match(/flags\s*:\s*(.*)/) ?? [])[1]?.split(' ') ?? [];
   const simd = ['avx2', 'fma', 'avx512f'].filter((f) => flags.includes(f)).join(', ');
   return [
