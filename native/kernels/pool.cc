@@ -70,17 +70,32 @@ void MaxPool2dPlanes(const Pool2dGeometry& g, const float* x, int64_t p_begin, i
     int32_t* ip = idx + p * g.oh * g.ow;
     for (int64_t oh = 0; oh < g.oh; ++oh) {
       const Span r = rows[oh];
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
+      // The straight-line 2x2 windows of this row first, in a loop with no branch and no
+      // dependence between outputs, which the compiler vectorizes (SSE2 in this baseline file):
+      // it measured 21% of a LeNet training step on one thread with the branch inside the loop.
+      const int64_t straight = oh < full_rows ? full_cols : 0;
+      {
+        const float* x0 = xp + 2 * oh * g.w;
+        const float* x1 = x0 + g.w;
+        float* yr = yp + oh * g.ow;
+        int32_t* ir = ip + oh * g.ow;
+        const int32_t row0 = static_cast<int32_t>(2 * oh * g.w), row1 = static_cast<int32_t>(row0 + g.w);
+        for (int64_t ow = 0; ow < straight; ++ow) {
+          const int32_t c = static_cast<int32_t>(2 * ow);
+          float best = kNegInf;
+          int32_t at = row0 + c;
+          Consider(x0[2 * ow], row0 + c, best, at);
+          Consider(x0[2 * ow + 1], row0 + c + 1, best, at);
+          Consider(x1[2 * ow], row1 + c, best, at);
+          Consider(x1[2 * ow + 1], row1 + c + 1, best, at);
+          yr[ow] = best;
+          ir[ow] = at;
+        }
+      }
+      for (int64_t ow = straight; ow < g.ow; ++ow) {
         float best = kNegInf;
         int32_t at = -1;
-        if (oh < full_rows && ow < full_cols) {
-          const int32_t i0 = static_cast<int32_t>(2 * oh * g.w + 2 * ow), i1 = static_cast<int32_t>(i0 + g.w);
-          at = i0;
-          Consider(xp[i0], i0, best, at);
-          Consider(xp[i0 + 1], i0 + 1, best, at);
-          Consider(xp[i1], i1, best, at);
-          Consider(xp[i1 + 1], i1 + 1, best, at);
-        } else {
+        {
           const Span c = cols[ow];
           for (int64_t ih = r.begin; ih < r.end; ih += g.dh) {
             if (c.begin < c.end && at < 0) at = static_cast<int32_t>(ih * g.w + c.begin);  // an all -inf window
