@@ -143,6 +143,20 @@ export interface NativeBinding {
     divisorOverride: number,
   ): Handle;
   adaptiveAvgPool2d(x: Handle, outputSize: [number, number]): Handle;
+  /** One recurrent layer and direction over a packed sequence (native/ops/rnn.h): [out, hN, cN (LSTM) or null]. */
+  rnnLayer(
+    mode: RnnModeCode,
+    x: Handle,
+    batchSizes: Int32Array,
+    h0: Handle,
+    c0: Handle | null,
+    weightIh: Handle,
+    weightHh: Handle,
+    biasIh: Handle | null,
+    biasHh: Handle | null,
+    weightHr: Handle | null,
+    reverse: boolean,
+  ): [Handle, Handle, Handle | null];
   fill_(h: Handle, value: number): void;
   copy_(dst: Handle, src: Handle): void;
   uniform_(h: Handle, a: number, b: number): void;
@@ -169,6 +183,9 @@ export const Activation = { identity: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh
 /** native/ops/nn.h: Reduction and PointwiseLossKind. */
 export const Reduction = { none: 0, mean: 1, sum: 2 } as const;
 export const PointwiseLoss = { mse: 0, l1: 1, bce: 2, bceWithLogits: 3 } as const;
+/** native/ops/rnn.h: RnnMode. */
+export const RnnMode = { rnnTanh: 0, rnnRelu: 1, lstm: 2, gru: 3 } as const;
+export type RnnModeCode = (typeof RnnMode)[keyof typeof RnnMode];
 /** native/kernels/optim.h: the fused update each optimizer runs. */
 export const OptimizerKinds = { sgd: 0, adagrad: 1, rmsprop: 2, adam: 3, adamw: 4 } as const;
 export type OptimizerKind = (typeof OptimizerKinds)[keyof typeof OptimizerKinds];

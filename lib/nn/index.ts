@@ -4,6 +4,7 @@
  */
 export * as functional from './functional.js';
 export * as init from './init.js';
+export * as utils from './utils.js';
 export { Module, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './module.js';
 export { Parameter } from './parameter.js';
 export { Identity, Linear, type LinearLayerOptions } from './linear.js';
@@ -15,3 +16,6 @@ export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js'
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
 export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss } from './loss.js';
+export { GRU, LSTM, RNN, type LSTMOptions, type RNNBaseOptions, type RNNOptions, type RnnNonlinearity } from './rnn.js';
+export { GRUCell, LSTMCell, RNNCell, type RNNCellLayerOptions, type RNNCellOptions } from './rnn_cell.js';
+export { PackedSequence } from './rnn_utils.js';

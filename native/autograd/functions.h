@@ -8,6 +8,7 @@
 #include "ops/conv.h"
 #include "ops/nn.h"
 #include "ops/pool.h"
+#include "ops/rnn.h"
 #include "ops/ops.h"
 
 namespace tg::autograd {
@@ -72,5 +73,10 @@ Tensor Conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias, const C
 Tensor MaxPool2d(const Tensor& x, const Pool2dParams& p);
 Tensor AvgPool2d(const Tensor& x, const Pool2dParams& p, bool count_include_pad, int64_t divisor_override);
 Tensor AdaptiveAvgPool2d(const Tensor& x, int64_t output_h, int64_t output_w);
+
+// rnn_grad.cc (ops/rnn.h): one layer and direction, node "RnnLayerBackward0". Returns out
+// (N, P), h_n (B, P) and, for the LSTM, c_n (B, H) (else an undefined tensor).
+std::vector<Tensor> RnnLayer(RnnMode mode, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
+                             const Tensor& c0, const RnnWeights& w, bool reverse);
 
 }  // namespace tg::autograd

@@ -12,7 +12,7 @@ namespace tg::binding {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEnvData(env);
   for (const ExportTable* table : {&kTensorExports, &kRuntimeExports, &kAutogradExports, &kNnExports, &kNormExports,
-                                   &kPoolExports, &kConvExports, &kInplaceExports, &kOptimExports, &kAsyncExports,
+                                   &kPoolExports, &kConvExports, &kRnnExports, &kInplaceExports, &kOptimExports, &kAsyncExports,
                                    &kDeferredExports, &kSharedExports}) {
     for (size_t i = 0; i < table->size; ++i) {
       const ExportEntry& e = table->entries[i];

@@ -53,6 +53,15 @@ std::vector<double> GetFloat64Array(const Napi::CallbackInfo& info, size_t i, co
   return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
 }
 
+std::vector<int64_t> GetInt32Array(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const Napi::Value v = Arg(info, i);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    Fail(StatusCode::kArgument, name, " must be an Int32Array");
+  }
+  const Napi::Int32Array a = v.As<Napi::Int32Array>();
+  return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
 Shape GetShape(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Shape shape = GetIntList(info, i, name);
   CheckedNumel(shape, name);

@@ -20,6 +20,8 @@ Shape GetShape(const Napi::CallbackInfo& info, size_t i, const char* name);
 Shape GetIntList(const Napi::CallbackInfo& info, size_t i, const char* name);
 // A Float64Array's values, copied.
 std::vector<double> GetFloat64Array(const Napi::CallbackInfo& info, size_t i, const char* name);
+// An Int32Array's values, copied and widened (lists too long for a Shape: a sequence's steps).
+std::vector<int64_t> GetInt32Array(const Napi::CallbackInfo& info, size_t i, const char* name);
 DType GetDType(const Napi::CallbackInfo& info, size_t i, const char* name);
 
 // An enum passed as its integer code (lib/native.ts keeps the same order).

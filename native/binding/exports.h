@@ -32,6 +32,7 @@ extern const ExportTable kNnExports;
 extern const ExportTable kNormExports;
 extern const ExportTable kPoolExports;
 extern const ExportTable kConvExports;
+extern const ExportTable kRnnExports;
 extern const ExportTable kInplaceExports;
 extern const ExportTable kOptimExports;
 extern const ExportTable kAsyncExports;
