@@ -55,6 +55,18 @@ void GatherStart(float* dst, int64_t rows, int64_t width, const float* prev, int
   }
 }
 
+void Transpose(const float* src, int64_t rows, int64_t cols, float* dst) {
+  constexpr int64_t kBlock = 32;  // a block of each stays in L1
+  for (int64_t i0 = 0; i0 < rows; i0 += kBlock) {
+    for (int64_t j0 = 0; j0 < cols; j0 += kBlock) {
+      const int64_t i1 = std::min(rows, i0 + kBlock), j1 = std::min(cols, j0 + kBlock);
+      for (int64_t i = i0; i < i1; ++i) {
+        for (int64_t j = j0; j < j1; ++j) dst[j * rows + i] = src[i * cols + j];
+      }
+    }
+  }
+}
+
 int64_t Geometry::LastTime(int64_t b) const {
   if (reverse) return 0;
   int64_t t = 0;
@@ -141,6 +153,10 @@ RnnLayerResult RnnLayerForward(RnnMode mode, const Tensor& x_in, const std::vect
   }
   if (gru) ws.hn = Tensor::Empty({N, H});
   const Tensor xw = Tensor::Empty({N, GH}), hw = Tensor::Empty({B, GH});
+  // W_hhᵀ (P, G·H) and W_hrᵀ (H, P), transposed once per call: with B stored k×n, the GEMM of a
+  // step with few rows reads it in place (kernels/gemm/gemm_driver.cc) instead of packing all
+  // of W_hh again at every step.
+  const Tensor w_hh_t = Tensor::Empty({P, GH}), w_hr_t = proj ? Tensor::Empty({H, P}) : Tensor();
   // The LSTM and the RNN add both biases to the input projection; the GRU's b_hh stays with
   // the recurrent product, since its reset gate multiplies (W_hn·h + b_hn).
   const bool sum_biases = !gru && b_ih.defined() && b_hh.defined();
@@ -155,6 +171,7 @@ RnnLayerResult RnnLayerForward(RnnMode mode, const Tensor& x_in, const std::vect
   float *ptc = lstm ? ws.tc.data<float>() : nullptr, *pm = proj ? ws.m.data<float>() : nullptr;
   float *phnw = gru ? ws.hn.data<float>() : nullptr, *pxw = xw.data<float>(), *phw = hw.data<float>();
   float* pbias = sum_biases ? bias_sum.data<float>() : nullptr;
+  float *pw_hh_t = w_hh_t.data<float>(), *pw_hr_t = proj ? w_hr_t.data<float>() : nullptr;
   const CellKernels& k = CellKernelsFor(reference);
 
   Launch([=] {
@@ -162,6 +179,8 @@ RnnLayerResult RnnLayerForward(RnnMode mode, const Tensor& x_in, const std::vect
     if (pbias != nullptr) for (int64_t j = 0; j < GH; ++j) pbias[j] = pb_ih[j] + pb_hh[j];
     GemmEpilogue input_epilogue{input_bias};
     k.gemm(Trans::kN, Trans::kT, N, GH, I, 1.0f, px, I, pw_ih, I, 0.0f, pxw, GH, input_bias ? &input_epilogue : nullptr);
+    Transpose(pw_hh, GH, P, pw_hh_t);
+    if (proj) Transpose(pw_hr, P, H, pw_hr_t);
     GemmEpilogue recurrent_epilogue{gru ? pb_hh : nullptr};
     for (int64_t s = 0; s < geo.steps(); ++s) {
       const int64_t t = geo.TimeAt(s), tp = geo.PreviousTime(t), rows = geo.sizes[t], row0 = geo.offsets[t];
@@ -169,7 +188,7 @@ RnnLayerResult RnnLayerForward(RnnMode mode, const Tensor& x_in, const std::vect
       float* hp = phprev + row0 * P;
       GatherStart(hp, rows, P, tp >= 0 ? pout + prev0 * P : nullptr, prev_rows, ph0);
       if (lstm) GatherStart(pcprev + row0 * H, rows, H, tp >= 0 ? pc + prev0 * H : nullptr, prev_rows, pc0);
-      k.gemm(Trans::kN, Trans::kT, rows, GH, P, 1.0f, hp, P, pw_hh, P, 0.0f, phw, GH,
+      k.gemm(Trans::kN, Trans::kN, rows, GH, P, 1.0f, hp, P, pw_hh_t, GH, 0.0f, phw, GH,
              recurrent_epilogue.bias ? &recurrent_epilogue : nullptr);
       const float* step_xw = pxw + row0 * GH;
       float* step_gates = pgates + row0 * GH;
@@ -186,7 +205,7 @@ RnnLayerResult RnnLayerForward(RnnMode mode, const Tensor& x_in, const std::vect
           k.rnn_forward({n, H, mode == RnnMode::kRnnRelu, step_xw + b0 * GH, phw + b0 * GH, pout + (row0 + b0) * P});
         }
       });
-      if (proj) k.gemm(Trans::kN, Trans::kT, rows, P, H, 1.0f, pm + row0 * H, H, pw_hr, H, 0.0f, pout + row0 * P, P, nullptr);
+      if (proj) k.gemm(Trans::kN, Trans::kN, rows, P, H, 1.0f, pm + row0 * H, H, pw_hr_t, P, 0.0f, pout + row0 * P, P, nullptr);
     }
     for (int64_t b = 0; b < B; ++b) {
       const int64_t row = geo.offsets[geo.LastTime(b)] + b;
@@ -194,7 +213,7 @@ RnnLayerResult RnnLayerForward(RnnMode mode, const Tensor& x_in, const std::vect
       if (lstm) std::memcpy(pcn + b * H, pc + row * H, static_cast<size_t>(H) * sizeof(float));
     }
   }, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, r.packed, ws.gates, ws.h_prev, ws.c_prev, ws.c, ws.tc, ws.m, ws.hn, xw, hw,
-     bias_sum);
+     bias_sum, w_hh_t, w_hr_t);
   if (!save) r.saved = RnnWorkspace{};
   return r;
 }

@@ -47,6 +47,9 @@ const CellKernels& CellKernelsFor(bool reference);
 // batch runs inline and a large one splits across the pool.
 int64_t RowGrain(int64_t width);
 
+// dst (cols, rows) = srcᵀ, src (rows, cols) row-major.
+void Transpose(const float* src, int64_t rows, int64_t cols, float* dst);
+
 // Copies rows [0, rows) of one step's starting state into dst (rows, width): row b from the
 // previous step's rows (prev, when b < prev_rows) or else from the initial state init.
 void GatherStart(float* dst, int64_t rows, int64_t width, const float* prev, int64_t prev_rows, const float* init);
