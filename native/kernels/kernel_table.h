@@ -5,6 +5,7 @@
 #include "kernels/eltwise.h"
 #include "kernels/optim.h"
 #include "kernels/reduce.h"
+#include "kernels/rnn.h"
 #include "kernels/softmax.h"
 #include "runtime/cpu_features.h"
 
@@ -17,6 +18,7 @@ struct KernelTable {
   const ActivationKernels* activation;
   const SoftmaxKernels* softmax;
   const OptimKernels* optim;
+  const RnnKernels* rnn;
 };
 
 // The table for one ISA (tests compare every supported ISA with the reference).

@@ -1,24 +1,23 @@
-// The fast recurrent gate kernels (kernels/rnn.h): sigmoid and tanh come from the selected
-// ISA's activation kernels, one call per gate block of a row (a block is H contiguous floats,
-// still in L1 when the products run); the products are plain loops the compiler vectorizes.
+// The portable recurrent gate kernels (kRnnRef, kernels/rnn.h), for CPUs without AVX2 and for
+// arm64: sigmoid and tanh come from the portable activation kernels, one call per gate block of
+// a row (H contiguous floats, still in L1 when the products run); the products are plain loops
+// the compiler vectorizes for the baseline ISA (SSE2, NEON).
 #include "kernels/rnn.h"
 
-#include "kernels/kernel_table.h"
+#include "kernels/activation.h"
 
 namespace tg {
 namespace {
 
 void Sigmoid(const float* x, float* y, int64_t n) {
-  Kernels().activation->forward[static_cast<int>(Activation::kSigmoid)](x, y, n, 0.0f);
+  kActivationRef.forward[static_cast<int>(Activation::kSigmoid)](x, y, n, 0.0f);
 }
 void Tanh(const float* x, float* y, int64_t n) {
-  Kernels().activation->forward[static_cast<int>(Activation::kTanh)](x, y, n, 0.0f);
+  kActivationRef.forward[static_cast<int>(Activation::kTanh)](x, y, n, 0.0f);
 }
 void AddRow(const float* a, const float* b, float* out, int64_t n) {
   for (int64_t j = 0; j < n; ++j) out[j] = a[j] + b[j];
 }
-
-}  // namespace
 
 void LstmCellForward(const LstmForwardArgs& a) {
   const int64_t H = a.hidden;
@@ -110,5 +109,10 @@ void RnnCellBackward(const RnnBackwardArgs& a) {
     a.dpre[j] = a.relu ? (a.h[j] > 0.0f ? a.dh[j] : 0.0f) : a.dh[j] * (1.0f - a.h[j] * a.h[j]);
   }
 }
+
+}  // namespace
+
+const RnnKernels kRnnRef = {LstmCellForward, LstmCellBackward, GruCellForward,
+                            GruCellBackward, RnnCellForward,   RnnCellBackward};
 
 }  // namespace tg

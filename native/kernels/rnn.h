@@ -4,10 +4,9 @@
 // matrix contiguous with the widths given; H is the hidden size; gate blocks lie side by side
 // in each row in PyTorch's order (LSTM i, f, g, o; GRU r, z, n).
 //
-// Each kernel has two implementations: the fast one computes sigmoid and tanh with the
-// activation kernels of the ISA chosen at load (kernels/activation.h) and its products in
-// plain loops; the reference twin (rnn_ref.cc) is the textbook formula in double, what tests
-// compare the fast one with.
+// Each ISA has a table of them (RnnKernels: simd/rnn.inc for AVX2 and AVX-512, rnn.cc for
+// portable C++), and every kernel has a reference twin (rnn_ref.cc): the textbook formula in
+// double, which the tests compare every table with.
 #pragma once
 
 #include <cstdint>
@@ -64,12 +63,21 @@ struct RnnBackwardArgs {
   float* dpre;
 };
 
-void LstmCellForward(const LstmForwardArgs& a);
-void LstmCellBackward(const LstmBackwardArgs& a);
-void GruCellForward(const GruForwardArgs& a);
-void GruCellBackward(const GruBackwardArgs& a);
-void RnnCellForward(const RnnForwardArgs& a);
-void RnnCellBackward(const RnnBackwardArgs& a);
+// One ISA's kernels (kernel_table.h: Kernels().rnn).
+struct RnnKernels {
+  void (*lstm_forward)(const LstmForwardArgs&);
+  void (*lstm_backward)(const LstmBackwardArgs&);
+  void (*gru_forward)(const GruForwardArgs&);
+  void (*gru_backward)(const GruBackwardArgs&);
+  void (*rnn_forward)(const RnnForwardArgs&);
+  void (*rnn_backward)(const RnnBackwardArgs&);
+};
+
+extern const RnnKernels kRnnRef;  // portable C++ (rnn.cc)
+#if defined(__x86_64__) || defined(_M_X64)
+extern const RnnKernels kRnnAvx2;    // simd/rnn.inc
+extern const RnnKernels kRnnAvx512;  // simd/rnn.inc
+#endif
 
 namespace reference {
 void LstmCellForward(const LstmForwardArgs& a);

@@ -1,6 +1,7 @@
 // A recurrent layer's backward (ops/rnn.h): back through the steps with one recurrent GEMM
 // and one fused gate kernel each, then dx and every weight gradient as one GEMM over all
 // steps, and the bias gradients as column sums in a fixed order.
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/kernel_table.h"
@@ -25,12 +26,26 @@ Tensor CheckedGrad(const Tensor& g, const Shape& shape, const char* name) {
   return Contiguous(g);
 }
 
-// db[j] = Σ_rows m[row, j] over a (rows, cols) matrix, in the order act_backward_colsum fixes.
+// db[j] = Σ_rows m[row, j] over a (rows, cols) matrix: float partial sums over blocks of
+// kColsumRowBlock rows, blocks added in double (the order activation.h fixes for the linear
+// backward). Threads split the columns, and a column's sum never depends on the split.
 void ColumnSums(const float* m, int64_t rows, int64_t cols, float* db) {
-  const auto kernel = Kernels().activation->act_backward_colsum;
-  ParallelFor(0, cols, 64, [&](int64_t c0, int64_t c1) {
-    // The identity's dz is m itself: written back unchanged.
-    kernel(Activation::kIdentity, 0.0f, nullptr, m + c0, const_cast<float*>(m) + c0, db + c0, rows, c1 - c0, cols);
+  constexpr int64_t kChunk = 256;  // columns per pass: partial and total stay in L1
+  ParallelFor(0, cols, kChunk, [&](int64_t c0, int64_t c1) {
+    for (int64_t j0 = c0; j0 < c1; j0 += kChunk) {
+      const int64_t width = std::min(kChunk, c1 - j0);
+      double total[kChunk] = {};
+      for (int64_t i0 = 0; i0 < rows; i0 += kColsumRowBlock) {
+        float partial[kChunk] = {};
+        const int64_t i1 = std::min(rows, i0 + kColsumRowBlock);
+        for (int64_t i = i0; i < i1; ++i) {
+          const float* row = m + i * cols + j0;
+          for (int64_t j = 0; j < width; ++j) partial[j] += row[j];
+        }
+        for (int64_t j = 0; j < width; ++j) total[j] += partial[j];
+      }
+      for (int64_t j = 0; j < width; ++j) db[j0 + j] = static_cast<float>(total[j]);
+    }
   });
 }
 
@@ -142,7 +157,8 @@ RnnLayerGrads RnnLayerBackward(RnnMode mode, const Tensor& x_in, const std::vect
     if (gw_hr != nullptr) k.gemm(Trans::kT, Trans::kN, P, H, N, 1.0f, pdh_total, P, pm, H, 0.0f, gw_hr, H, nullptr);
     const auto sums = reference ? ColumnSumsReference : ColumnSums;
     if (gb_ih != nullptr) sums(pdgx, N, GH, gb_ih);
-    if (gb_hh != nullptr) sums(pdgh, N, GH, gb_hh);
+    if (gb_hh != nullptr && gb_ih != nullptr && pdgh == pdgx) std::memcpy(gb_hh, gb_ih, static_cast<size_t>(GH) * sizeof(float));
+    else if (gb_hh != nullptr) sums(pdgh, N, GH, gb_hh);
   }, x, w_ih, w_hh, w_hr, d_out, d_hn, d_cn, fwd.packed, ws.gates, ws.h_prev, ws.c_prev, ws.tc, ws.m, ws.hn, dgx, dgh, dh, dc,
      dh_total, dm, dh_direct, grads.x, grads.h0, grads.c0, grads.w_ih, grads.w_hh, grads.b_ih, grads.b_hh, grads.w_hr);
   return grads;

@@ -48,7 +48,7 @@ const CellKernels& CellKernelsFor(bool reference);
 int64_t RowGrain(int64_t width);
 
 // dst (cols, rows) = srcᵀ, src (rows, cols) row-major.
-void Transpose(const float* src, int64_t rows, int64_t cols, float* dst);
+void Transpose(const float* __restrict src, int64_t rows, int64_t cols, float* __restrict dst);
 
 // Copies rows [0, rows) of one step's starting state into dst (rows, width): row b from the
 // previous step's rows (prev, when b < prev_rows) or else from the initial state init.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel_table.h"
 #include "kernels/rnn.h"
 #include "ops/ops.h"
 #include "ops/rnn.h"
@@ -37,7 +38,17 @@ Tensor Random(const Shape& shape, uint32_t seed, float scale = 1.0f) {
 
 // ---- the fused kernels against their twins --------------------------------------------------
 
+// Every ISA this CPU runs, with its table.
+std::vector<std::pair<std::string, const RnnKernels*>> Tables() {
+  std::vector<std::pair<std::string, const RnnKernels*>> out;
+  for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvx512}) {
+    if (IsaSupported(isa)) out.emplace_back(IsaName(isa), KernelsFor(isa).rnn);
+  }
+  return out;
+}
+
 TG_TEST(lstm_cell_kernels_match_their_twins) {
+  for (const auto& [isa, table] : Tables()) {
   for (int64_t H : {1, 7, 16, 33}) {
     const int64_t rows = 5;
     const auto xw = Uniform(rows * 4 * H, -3, 3, 1), hw = Uniform(rows * 4 * H, -3, 3, 2);
@@ -47,14 +58,14 @@ TG_TEST(lstm_cell_kernels_match_their_twins) {
       g[k].resize(rows * 4 * H), c[k].resize(rows * H), tc[k].resize(rows * H), m[k].resize(rows * H);
       dc[k] = dc0, dg[k].resize(rows * 4 * H);
       const LstmForwardArgs f{rows, H, xw.data(), hw.data(), cp.data(), g[k].data(), c[k].data(), tc[k].data(), m[k].data()};
-      k == 0 ? LstmCellForward(f) : reference::LstmCellForward(f);
+      k == 0 ? table->lstm_forward(f) : reference::LstmCellForward(f);
     }
     for (int k = 0; k < 2; ++k) {
       // Both backward kernels start from the reference forward, so only the backward differs.
       const LstmBackwardArgs b{rows, H, g[1].data(), cp.data(), tc[1].data(), dm.data(), dc[k].data(), dg[k].data()};
-      k == 0 ? LstmCellBackward(b) : reference::LstmCellBackward(b);
+      k == 0 ? table->lstm_backward(b) : reference::LstmCellBackward(b);
     }
-    const std::string at = " H=" + std::to_string(H);
+    const std::string at = " " + isa + " H=" + std::to_string(H);
     ExpectNear("gates" + at, g[0], g[1], 1e-5, 1e-6);
     ExpectNear("c" + at, c[0], c[1], 1e-5, 1e-6);
     ExpectNear("tanh(c)" + at, tc[0], tc[1], 1e-5, 1e-6);
@@ -62,9 +73,11 @@ TG_TEST(lstm_cell_kernels_match_their_twins) {
     ExpectNear("dgates" + at, dg[0], dg[1], 1e-5, 1e-6);
     ExpectNear("dc_prev" + at, dc[0], dc[1], 1e-5, 1e-6);
   }
+  }
 }
 
 TG_TEST(gru_and_rnn_cell_kernels_match_their_twins) {
+  for (const auto& [isa, table] : Tables()) {
   for (int64_t H : {1, 9, 32}) {
     const int64_t rows = 4;
     const auto xw = Uniform(rows * 3 * H, -3, 3, 6), hw = Uniform(rows * 3 * H, -3, 3, 7);
@@ -74,13 +87,13 @@ TG_TEST(gru_and_rnn_cell_kernels_match_their_twins) {
       g[k].resize(rows * 3 * H), hn[k].resize(rows * H), h[k].resize(rows * H);
       dgx[k].resize(rows * 3 * H), dgh[k].resize(rows * 3 * H), dhp[k].resize(rows * H);
       const GruForwardArgs f{rows, H, xw.data(), hw.data(), hp.data(), g[k].data(), hn[k].data(), h[k].data()};
-      k == 0 ? GruCellForward(f) : reference::GruCellForward(f);
+      k == 0 ? table->gru_forward(f) : reference::GruCellForward(f);
     }
     for (int k = 0; k < 2; ++k) {
       const GruBackwardArgs b{rows, H, g[1].data(), hn[1].data(), hp.data(), dh.data(), dgx[k].data(), dgh[k].data(), dhp[k].data()};
-      k == 0 ? GruCellBackward(b) : reference::GruCellBackward(b);
+      k == 0 ? table->gru_backward(b) : reference::GruCellBackward(b);
     }
-    const std::string at = " H=" + std::to_string(H);
+    const std::string at = " " + isa + " H=" + std::to_string(H);
     ExpectNear("gru gates" + at, g[0], g[1], 1e-5, 1e-6);
     ExpectNear("gru hn" + at, hn[0], hn[1], 0, 0);
     ExpectNear("gru h" + at, h[0], h[1], 1e-5, 1e-6);
@@ -92,15 +105,16 @@ TG_TEST(gru_and_rnn_cell_kernels_match_their_twins) {
       for (int k = 0; k < 2; ++k) {
         out[k].resize(rows * H), dpre[k].resize(rows * H);
         const RnnForwardArgs f{rows, H, relu, xw.data(), hw.data(), out[k].data()};
-        k == 0 ? RnnCellForward(f) : reference::RnnCellForward(f);
+        k == 0 ? table->rnn_forward(f) : reference::RnnCellForward(f);
       }
       for (int k = 0; k < 2; ++k) {
         const RnnBackwardArgs b{rows, H, relu, out[1].data(), dh.data(), dpre[k].data()};
-        k == 0 ? RnnCellBackward(b) : reference::RnnCellBackward(b);
+        k == 0 ? table->rnn_backward(b) : reference::RnnCellBackward(b);
       }
       ExpectNear(std::string(relu ? "relu" : "tanh") + " h" + at, out[0], out[1], 1e-5, 1e-6);
       ExpectNear(std::string(relu ? "relu" : "tanh") + " dpre" + at, dpre[0], dpre[1], 1e-5, 1e-6);
     }
+  }
   }
 }
 

@@ -12,5 +12,6 @@
 #include "kernels/isa_target.h"
 #include "kernels/optim.h"
 #include "kernels/reduce.h"
+#include "kernels/rnn.h"
 #include "kernels/simd/prelude.h"
 #include "kernels/softmax.h"
