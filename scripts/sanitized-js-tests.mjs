@@ -23,6 +23,7 @@ const SUITES = [
   'test/memory.test.ts',
   'test/conv.test.ts',
   'test/pool.test.ts',
+  'test/rnn.test.ts',
   'test/norm-dropout.test.ts',
   'test/optim.test.ts',
 ];
