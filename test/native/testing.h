@@ -79,7 +79,8 @@ inline void ExpectNear(const std::string& what, const std::vector<float>& got, c
 
 template <class T>
 inline bool SameBits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+  // Empty vectors may hold null data(), which memcmp must not be given even for 0 bytes.
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
 inline bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
