@@ -14,4 +14,5 @@ export { Dropout, Dropout2d } from './dropout.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
+export { Embedding, type EmbeddingLayerOptions, type FromPretrainedOptions } from './sparse.js';
 export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss } from './loss.js';
