@@ -22,12 +22,6 @@ const char* CompareName(CompareOp op) {
   return names[static_cast<int>(op)];
 }
 
-template <typename Fn>
-void ByDType(DType dtype, Fn&& fn) {
-  if (dtype == DType::kFloat32) fn(float{});
-  else fn(int32_t{});
-}
-
 // Both operands in one dtype: int32 meets float32 as float32 (as torch promotes).
 void Promote(Tensor* a, Tensor* b) {
   if (a->dtype() == b->dtype()) return;

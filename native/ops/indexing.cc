@@ -135,12 +135,6 @@ void SelectRows(const RowSelect& r, const T* x, const int32_t* ix, int64_t n, T*
   });
 }
 
-template <typename Fn>
-void ByDType(DType dtype, Fn&& fn) {
-  if (dtype == DType::kFloat32) fn(float{});
-  else fn(int32_t{});
-}
-
 }  // namespace
 
 Tensor CheckedIndex(const Tensor& index, int64_t size, int dim, const char* op) {

@@ -45,15 +45,12 @@ Tensor Triangle(const Tensor& x, int64_t diagonal, bool upper) {
   if (out.numel() == 0) return out;
   const int64_t rows = x.shape()[x.ndim() - 2], cols = x.shape()[x.ndim() - 1];
   const int64_t total_rows = out.numel() / cols;
-  if (x.dtype() == DType::kFloat32) {
-    const float* px = in.data<float>();
-    float* po = out.data<float>();
+  ByDType(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = in.data<T>();
+    T* po = out.data<T>();
     Launch([=] { TriangleRows(px, po, total_rows, rows, cols, diagonal, upper); }, in, out);
-  } else {
-    const int32_t* px = in.data<int32_t>();
-    int32_t* po = out.data<int32_t>();
-    Launch([=] { TriangleRows(px, po, total_rows, rows, cols, diagonal, upper); }, in, out);
-  }
+  });
   return out;
 }
 
