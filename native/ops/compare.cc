@@ -6,6 +6,7 @@
 // loops are plain templates, over float32 or int32, that the compiler vectorises.
 #include <cmath>
 #include <functional>
+#include <type_traits>
 
 #include "ops/launch.h"
 #include "ops/ops.h"
@@ -31,7 +32,16 @@ void Promote(Tensor* a, Tensor* b) {
 
 template <typename T, typename Cmp>
 void CompareSpan(Cmp cmp, const T* a, int64_t sa, const T* b, int64_t sb, float* o, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) o[i] = cmp(a[i * sa], b[i * sb]) ? 1.0f : 0.0f;
+  // The common strides as constants, so that the compiler vectorises those loops.
+  auto loop = [&](auto a_stride, auto b_stride) {
+    for (int64_t i = 0; i < n; ++i) o[i] = cmp(a[i * a_stride], b[i * b_stride]) ? 1.0f : 0.0f;
+  };
+  using One = std::integral_constant<int64_t, 1>;
+  using Zero = std::integral_constant<int64_t, 0>;
+  if (sa == 1 && sb == 1) loop(One{}, One{});
+  else if (sa == 1 && sb == 0) loop(One{}, Zero{});
+  else if (sa == 0 && sb == 1) loop(Zero{}, One{});
+  else loop(sa, sb);
 }
 
 template <typename T>
