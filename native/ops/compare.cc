@@ -56,6 +56,15 @@ void CompareSpan(CompareOp op, const T* a, int64_t sa, const T* b, int64_t sb, f
   }
 }
 
+// The result keeps input's shape, so the mask may broadcast to it but not grow it.
+void CheckMask(const Tensor& input, const Tensor& mask, const char* op) {
+  const Shape joint = BroadcastShapes(mask.shape(), input.shape(), op);
+  if (joint != input.shape()) {
+    Fail(StatusCode::kShape, op, ": mask of shape ", ShapeToString(mask.shape()), " must broadcast to the input's shape ",
+         ShapeToString(input.shape()), " (the result keeps the input's shape)");
+  }
+}
+
 }  // namespace
 
 Tensor Compare(CompareOp op, const Tensor& input, const Tensor& other) {
@@ -117,14 +126,6 @@ Tensor Where(const Tensor& condition, const Tensor& input, const Tensor& other) 
     });
   });
   return out;
-}
-
-void CheckMask(const Tensor& input, const Tensor& mask, const char* op) {
-  const Shape joint = BroadcastShapes(mask.shape(), input.shape(), op);
-  if (joint != input.shape()) {
-    Fail(StatusCode::kShape, op, ": mask of shape ", ShapeToString(mask.shape()), " must broadcast to the input's shape ",
-         ShapeToString(input.shape()), " (the result keeps the input's shape)");
-  }
 }
 
 Tensor MaskedFill(const Tensor& input, const Tensor& mask, const Tensor& value) {

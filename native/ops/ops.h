@@ -102,8 +102,6 @@ Tensor CompareScalar(CompareOp op, const Tensor& input, double other);
 // condition ? input : other, elementwise over the three broadcast together; condition is
 // float32 or int32, true where nonzero. The result has input's dtype (float32 if they differ).
 Tensor Where(const Tensor& condition, const Tensor& input, const Tensor& other);
-// Throws ShapeError naming `op` unless mask broadcasts to input's shape.
-void CheckMask(const Tensor& input, const Tensor& mask, const char* op);
 // input with value (0-D) where mask (broadcast to input's shape) is nonzero.
 Tensor MaskedFill(const Tensor& input, const Tensor& mask, const Tensor& value);
 
