@@ -58,6 +58,23 @@ export {
   transpose,
 } from './ops.js';
 export {
+  chunk,
+  type Comparison,
+  cumsum,
+  eq,
+  ge,
+  gt,
+  le,
+  lt,
+  maskedFill,
+  ne,
+  repeat,
+  split,
+  tril,
+  triu,
+  where,
+} from './sequence.js';
+export {
   backendInfo,
   type BackendInfo,
   emptyCache,

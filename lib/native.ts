@@ -114,6 +114,19 @@ export interface NativeBinding {
   sharedLock(lock: Handle): void;
   sharedUnlock(lock: Handle): void;
   copyShared(lock: Handle, sources: Handle[], destinations: Handle[]): void;
+  // Sequence and attention ops (native/binding/sequence_exports.cc).
+  compare(op: number, a: Handle, b: Handle): Handle;
+  compareScalar(op: number, a: Handle, b: number): Handle;
+  where(condition: Handle, input: Handle, other: Handle): Handle;
+  /** value: a 0-D tensor of the input's dtype. */
+  maskedFill(input: Handle, mask: Handle, value: Handle): Handle;
+  maskedFill_(input: Handle, mask: Handle, value: Handle): void;
+  triangle(h: Handle, diagonal: number, upper: boolean): Handle;
+  cumsum(h: Handle, dim: number): Handle;
+  repeat(h: Handle, sizes: number[]): Handle;
+  /** paddingIdx: already normalised to [0, numEmbeddings), or -1 for none. */
+  embedding(weight: Handle, input: Handle, paddingIdx: number, scaleGradByFreq: boolean): Handle;
+  embeddingRenorm_(weight: Handle, input: Handle, maxNorm: number, normType: number): void;
   activate(h: Handle, activation: number, negativeSlope: number): Handle;
   step(h: Handle): Handle;
   softmax(h: Handle, dim: number, log: boolean): Handle;
@@ -178,6 +191,8 @@ export interface NativeBinding {
 export const UnaryOp = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4 } as const;
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 } as const;
 export const ReduceOp = { sum: 0, max: 1, min: 2 } as const;
+/** native/ops/ops.h: CompareOp. */
+export const CompareOp = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 } as const;
 /** Activations the GEMM epilogue fuses (native/kernels/activation.h: Activation). */
 export const Activation = { identity: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 } as const;
 /** native/ops/nn.h: Reduction and PointwiseLossKind. */

@@ -6,6 +6,7 @@
 import { ArgumentError, DTypeError, ShapeError } from './errors.js';
 import { formatTensor } from './format.js';
 import { Activation, BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
+import * as seq from './sequence.js';
 import { checkBool, checkDim, checkDType, checkInt, checkNumber, checkOptions, checkShape, describe, type DType, fail, TENSOR_BRAND } from './validate.js';
 
 export type { DType } from './validate.js';
@@ -375,6 +376,66 @@ export class Tensor {
     if (min == null && max == null) throw new ArgumentError('clamp: at least one of min and max must be given');
     if (lo > hi) throw new ArgumentError(`clamp: min must be <= max, got min ${lo} and max ${hi}`);
     return new Tensor(native.clamp(this._h, lo, hi));
+  }
+
+  // ---- comparisons and masks (lib/sequence.ts) ------------------------------------------
+  // Comparisons return float32 1/0 (there is no bool dtype) and never require grad.
+  eq(other: Tensor | number): Tensor {
+    return seq.compare('eq', this, other);
+  }
+  ne(other: Tensor | number): Tensor {
+    return seq.compare('ne', this, other);
+  }
+  lt(other: Tensor | number): Tensor {
+    return seq.compare('lt', this, other);
+  }
+  le(other: Tensor | number): Tensor {
+    return seq.compare('le', this, other);
+  }
+  gt(other: Tensor | number): Tensor {
+    return seq.compare('gt', this, other);
+  }
+  ge(other: Tensor | number): Tensor {
+    return seq.compare('ge', this, other);
+  }
+  /** condition ? this : other (torch.Tensor.where). */
+  where(condition: Tensor, other: Tensor | number): Tensor {
+    return seq.where(condition, this, other);
+  }
+  /** This tensor with value where mask (broadcast to this shape) is nonzero. */
+  maskedFill(mask: Tensor, value: Tensor | number): Tensor {
+    return seq.maskedFill(this, mask, value);
+  }
+  /** maskedFill in place; returns this tensor. */
+  maskedFill_(mask: Tensor, value: Tensor | number): this {
+    seq.maskedFill_(this, mask, value);
+    return this;
+  }
+  /** Upper triangle of the last two dimensions (j - i >= diagonal), the rest 0. */
+  triu(diagonal = 0): Tensor {
+    return seq.triu(this, diagonal);
+  }
+  /** Lower triangle of the last two dimensions (j - i <= diagonal), the rest 0. */
+  tril(diagonal = 0): Tensor {
+    return seq.tril(this, diagonal);
+  }
+
+  // ---- splits, scans and tiling (lib/sequence.ts) ---------------------------------------
+  /** Views of consecutive parts along dim: of splitSize each, or of the listed sizes (torch.split). */
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return seq.split(this, splitSizeOrSections, dim);
+  }
+  /** `chunks` views along dim, of ceil(size / chunks) each (torch.chunk). */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return seq.chunk(this, chunks, dim);
+  }
+  /** Running sums along dim. */
+  cumsum(dim: number): Tensor {
+    return seq.cumsum(this, dim);
+  }
+  /** Tiles the tensor sizes[i] times along dimension i (torch.Tensor.repeat): repeat(2, 1) or repeat([2, 1]). */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor {
+    return seq.repeat(this, (sizes.length === 1 && Array.isArray(sizes[0]) ? sizes[0] : sizes) as number[]);
   }
 
   // ---- linear algebra -----------------------------------------------------------------

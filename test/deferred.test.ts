@@ -106,6 +106,38 @@ const families: Record<string, Build> = {
     ys.reduce((s, y) => s.add(y.mul(y).sum()), tg.zeros([])).backward();
     return [...ys, ...grads(x)];
   },
+  masksAndComparisons: () => {
+    const x = leaf([4, 6, 6]);
+    const y = leaf([6]);
+    const xi = tg.tensor([[3, -1, 2], [0, 2, 2]], { dtype: 'int32' });
+    const cmps = [x.gt(y), x.le(0.25), x.eq(x.transpose(1, 2)), x.ne(y), x.lt(y), x.ge(-0.5), xi.eq(2), xi.lt(tg.tensor([1, 2, 3]))];
+    const causal = tg.ones([6, 6]).triu(1);
+    const scores = x.maskedFill(causal, -1e9).softmax(-1);
+    const w = tg.where(x.gt(0), x, y.mul(2));
+    const buf = tg.randn([4, 6, 6]).maskedFill_(causal, 0);
+    const ys = [...cmps, scores, w, x.triu(-1), x.tril(2), buf];
+    scores.mul(w).sum().add(ys[ys.length - 3]!.sum()).add(ys[ys.length - 2]!.mul(x).sum()).backward();
+    return [...ys, ...grads(x, y)];
+  },
+  scansSplitsRepeats: () => {
+    const x = leaf([5, 70, 3]);
+    const c = [x.cumsum(0), x.cumsum(1), x.cumsum(-1)];
+    const parts = [...x.split([2, 3]), ...x.chunk(3, 1), ...x.split(2, -1)];
+    const r = x.narrow(1, 0, 4).repeat(2, 1, 1, 3);
+    c.concat(parts, [r]).reduce((s, t) => s.add(t.mul(t).sum()), tg.zeros([])).backward();
+    return [...c, ...parts.map((p) => p.contiguous()), r, ...grads(x)];
+  },
+  embedding: () => {
+    const emb = new nn.Embedding(10, 7, { paddingIdx: 3, maxNorm: 1.5 });
+    const idx = tg.tensor([[1, 3, 9, 1], [0, 3, 1, 8]], { dtype: 'int32' });
+    const y = emb.call(idx);
+    const z = F.embedding(idx, emb.weight.detach().mul(2), { scaleGradByFreq: true });
+    y.mul(y).sum().backward();
+    const logits = leaf([2, 10, 4]);
+    const nd = [F.crossEntropy(logits.view(2, 10, 2, 2), idx.view(2, 2, 2), { labelSmoothing: 0.1, ignoreIndex: 3, reduction: 'none' })];
+    nd[0]!.sum().backward();
+    return [y, z, emb.weight, ...nd, ...grads(emb.weight, logits)];
+  },
   optimizers: () => {
     const model = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
     const opts = [new optim.Adam(model.parameters(), { lr: 0.01, weightDecay: 0.01 }), new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })];

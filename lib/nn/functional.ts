@@ -12,6 +12,7 @@ export { identity, leakyRelu, linear, logSoftmax, relu, sigmoid, softmax, step, 
 export { batchNorm, type BatchNormOptions, dropout, dropout2d, type DropoutOptions } from './functional_norm.js';
 export { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from './functional_pool.js';
 export { conv2d, type Conv2dOptions } from './functional_conv.js';
+export { embedding, type EmbeddingOptions } from './functional_sparse.js';
 
 export type Reduction = keyof typeof ReductionCode;
 

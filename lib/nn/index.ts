@@ -15,6 +15,7 @@ export { Dropout, Dropout2d } from './dropout.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
+export { Embedding, type EmbeddingLayerOptions, type FromPretrainedOptions } from './sparse.js';
 export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss } from './loss.js';
 export { GRU, LSTM, RNN, type LSTMOptions, type RNNBaseOptions, type RNNOptions, type RnnNonlinearity } from './rnn.js';
 export { GRUCell, LSTMCell, RNNCell, type RNNCellLayerOptions, type RNNCellOptions } from './rnn_cell.js';

@@ -22,6 +22,7 @@ Tensor Clamp(const Tensor& x, float lo, float hi);
 // reduction_grad.cc
 Tensor Reduce(ReduceOp op, const Tensor& x, const Shape& dims, bool keepdim);
 Tensor Mean(const Tensor& x, const Shape& dims, bool keepdim);
+Tensor Cumsum(const Tensor& x, int64_t dim);
 
 // shape_grad.cc
 Tensor Reshape(const Tensor& t, const Shape& shape);
@@ -39,6 +40,17 @@ Tensor Cat(const std::vector<Tensor>& tensors, int64_t dim);
 Tensor Stack(const std::vector<Tensor>& tensors, int64_t dim);
 Tensor Gather(const Tensor& input, int64_t dim, const Tensor& index);
 Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index);
+Tensor Repeat(const Tensor& t, const Shape& repeats);
+// torch.embedding: rows of weight (num, dim) at int32 indices of any shape, result
+// indices.shape + [dim]. padding_idx (< 0 for none, already normalised) gets no gradient;
+// scale_grad_by_freq divides each lookup's gradient by its index's count in indices.
+Tensor Embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx, bool scale_grad_by_freq);
+
+// mask_grad.cc (ops/ops.h: compare.cc, triangle.cc). Nodes "WhereBackward0",
+// "MaskedFillBackward0", "TriuBackward0" / "TrilBackward0".
+Tensor Where(const Tensor& condition, const Tensor& input, const Tensor& other);
+Tensor MaskedFill(const Tensor& input, const Tensor& mask, const Tensor& value);
+Tensor Triangle(const Tensor& x, int64_t diagonal, bool upper);
 
 // linalg_grad.cc
 Tensor Matmul(const Tensor& a, const Tensor& b);

@@ -41,4 +41,9 @@ void NormalInPlace(const Tensor& t, double mean, double std, Generator& gen) {
   tg::NormalInPlace(t, mean, std, gen);
 }
 
+void MaskedFillInPlace(const Tensor& t, const Tensor& mask, const Tensor& value) {
+  CheckInPlace(t, "masked_fill_", &value);
+  tg::MaskedFillInPlace(t, mask, value);
+}
+
 }  // namespace tg::autograd

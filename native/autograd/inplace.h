@@ -15,5 +15,6 @@ void FillInPlace(const Tensor& t, double value);
 void CopyInPlace(const Tensor& dst, const Tensor& src);
 void UniformInPlace(const Tensor& t, double lo, double hi, Generator& gen);
 void NormalInPlace(const Tensor& t, double mean, double std, Generator& gen);
+void MaskedFillInPlace(const Tensor& t, const Tensor& mask, const Tensor& value);
 
 }  // namespace tg::autograd

@@ -60,4 +60,11 @@ Tensor Mean(const Tensor& x, const Shape& dims, bool keepdim) {
   });
 }
 
+Tensor Cumsum(const Tensor& x, int64_t dim) {
+  Tensor y = tg::Cumsum(x, dim, /*reverse=*/false);
+  if (!AnyRequiresGrad({&x})) return Plain(y);
+  // Element k feeds every output from k on: its gradient is the sum of g from k to the end.
+  return Record(y, "CumsumBackward0", {&x}, [dim](const Tensor& g, const Node&) { return GradList{tg::Cumsum(g, dim, /*reverse=*/true)}; });
+}
+
 }  // namespace tg::autograd

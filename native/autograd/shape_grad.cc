@@ -5,6 +5,8 @@
 
 #include "autograd/functions.h"
 #include "autograd/record.h"
+#include "ops/inplace.h"
+#include "runtime/status.h"
 
 namespace tg::autograd {
 namespace {
@@ -130,6 +132,49 @@ Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index) {
   return Record(y, "IndexSelectBackward0", {&input, nullptr}, [s = input.shape(), dim, index = Saved(index)](const Tensor& g, const Node&) {
     return GradList{IndexAdd(s, dim, index, g), Tensor()};
   });
+}
+
+Tensor Repeat(const Tensor& t, const Shape& repeats) {
+  Tensor y = tg::Repeat(t, repeats);
+  if (!AnyRequiresGrad({&t})) return Plain(y);
+  return Record(y, "RepeatBackward0", {&t}, [s = t.shape(), repeats](const Tensor& g, const Node&) {
+    // g seen as (r0, s0, r1, s1, ...), summed over the repeats r_i.
+    const int lead = static_cast<int>(repeats.size()) - static_cast<int>(s.size());
+    Shape pairs, dims;
+    for (int i = 0; i < static_cast<int>(repeats.size()); ++i) {
+      pairs.push_back(repeats[i]);
+      pairs.push_back(i < lead ? 1 : s[i - lead]);
+      dims.push_back(2 * i);
+    }
+    return GradList{tg::Reshape(tg::Reduce(ReduceOp::kSum, tg::Reshape(g, pairs), dims, false), s)};
+  });
+}
+
+Tensor Embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx, bool scale_grad_by_freq) {
+  RequireFloat(weight, "embedding", "weight");
+  if (weight.ndim() != 2) {
+    Fail(StatusCode::kShape, "embedding: weight must be 2-D (numEmbeddings, embeddingDim), got shape ", ShapeToString(weight.shape()));
+  }
+  if (indices.dtype() != DType::kInt32) {
+    Fail(StatusCode::kDType, "embedding: input must hold int32 indices, got ", DTypeName(indices.dtype()), " (convert with .int())");
+  }
+  const Tensor flat = tg::Reshape(indices, {-1});
+  Shape shape = indices.shape();
+  shape.push_back(weight.shape()[1]);
+  Tensor y = tg::Reshape(tg::IndexSelect(weight, 0, flat, "embedding"), shape);
+  if (!AnyRequiresGrad({&weight})) return Plain(y);
+  return Record(y, "EmbeddingBackward0", {&weight, nullptr},
+                [ws = weight.shape(), flat = Saved(flat), padding_idx, scale_grad_by_freq](const Tensor& g, const Node&) {
+                  const int64_t n = flat.numel();
+                  Tensor rows = tg::Reshape(g, {n, ws[1]});
+                  if (scale_grad_by_freq) {  // each lookup's gradient divided by how often its index occurs
+                    const Tensor counts = IndexAdd({ws[0]}, 0, flat, Full({n}, 1.0, DType::kFloat32), "embedding_backward");
+                    rows = tg::Binary(BinaryOp::kDiv, rows, tg::Reshape(tg::IndexSelect(counts, 0, flat, "embedding_backward"), {n, 1}));
+                  }
+                  Tensor dw = IndexAdd(ws, 0, flat, rows, "embedding_backward");
+                  if (padding_idx >= 0) FillInPlace(tg::Narrow(dw, 0, padding_idx, 1), 0.0);  // the padding row learns nothing
+                  return GradList{dw, Tensor()};
+                });
 }
 
 }  // namespace tg::autograd

@@ -38,5 +38,6 @@ extern const ExportTable kOptimExports;
 extern const ExportTable kAsyncExports;
 extern const ExportTable kDeferredExports;
 extern const ExportTable kSharedExports;
+extern const ExportTable kSequenceExports;
 
 }  // namespace tg::binding

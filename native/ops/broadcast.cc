@@ -1,6 +1,7 @@
 // Broadcasting as ops of their own: Expand makes the stride-0 view that binary ops build
 // internally, and SumTo undoes it for gradients (the gradient of a broadcast input is the
-// output gradient summed over the positions that shared one element).
+// output gradient summed over the positions that shared one element). Repeat is a copy of
+// such a view.
 #include "ops/ops.h"
 #include "runtime/status.h"
 
@@ -63,6 +64,31 @@ Tensor SumTo(const Tensor& t, const Shape& shape) {
   if (dims.empty()) return Reshape(t, shape);
   // keepdim leaves the element order of `shape`, so the reshape of the contiguous sum is a view.
   return Reshape(Reduce(ReduceOp::kSum, t, dims, true), shape);
+}
+
+Tensor Repeat(const Tensor& t, const Shape& repeats) {
+  const int nd = static_cast<int>(repeats.size());
+  if (nd < t.ndim()) {
+    Fail(StatusCode::kArgument, "repeat: sizes must list at least one entry per dimension of the tensor (", t.ndim(),
+         "), got ", ShapeToString(repeats));
+  }
+  // The view (r0, s0, r1, s1, ...) reads element (s0, s1, ...) at every (r0, r1, ...): stride 0
+  // along each repeat. Its contiguous copy, merged pairwise, is the result (r0·s0, r1·s1, ...).
+  const int lead = nd - t.ndim();
+  Shape sizes, strides, shape;
+  for (int i = 0; i < nd; ++i) {
+    if (repeats[i] < 0) Fail(StatusCode::kArgument, "repeat: sizes must be >= 0, got ", ShapeToString(repeats));
+    const int64_t size = i < lead ? 1 : t.shape()[i - lead];
+    sizes.push_back(repeats[i]);
+    strides.push_back(0);
+    sizes.push_back(size);
+    strides.push_back(i < lead ? 0 : t.strides()[i - lead]);
+    shape.push_back(repeats[i] * size);
+  }
+  CheckedNumel(shape, "repeated shape");
+  Tensor out = Tensor::Empty(sizes, t.dtype());
+  if (out.numel() > 0) CopyInto(Tensor(t.storage(), sizes, strides, t.offset(), t.dtype()), out);
+  return Reshape(out, shape);
 }
 
 }  // namespace tg

@@ -44,43 +44,6 @@ void RequireIndex(const Tensor& index, const char* op) {
   }
 }
 
-// A contiguous copy of index (itself when contiguous), with a task that checks every value is
-// in [0, size) launched ahead of the op's kernel: the values are data, so a failure surfaces at
-// the next wait when deferred (and the kernels after it do not run). Negative values are
-// rejected, as torch does for these ops. The error names the first bad value in row-major
-// order, whatever the thread count.
-Tensor CheckedIndex(const Tensor& index, int64_t size, int dim, const char* op) {
-  const Tensor idx = Contiguous(index);
-  const int32_t* p = idx.data<int32_t>();
-  const int64_t n = idx.numel();
-  if (n == 0) return idx;
-  const Shape shape = idx.shape();
-  Launch([=] {
-    std::atomic<int64_t> first{n};
-    ParallelFor(0, n, kGrain * 2, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        if (p[i] < 0 || p[i] >= size) {
-          int64_t seen = first.load();
-          while (i < seen && !first.compare_exchange_weak(seen, i)) {
-          }
-          return;
-        }
-      }
-    });
-    const int64_t bad = first.load();
-    if (bad < n) {
-      Shape pos(shape.size());
-      for (int64_t d = static_cast<int64_t>(shape.size()) - 1, rest = bad; d >= 0; --d) {
-        pos[d] = rest % shape[d];
-        rest /= shape[d];
-      }
-      Fail(StatusCode::kArgument, op, ": index ", p[bad], " at position ", ShapeToString(pos), " of index is out of range",
-           " for dimension ", dim, " of size ", size, " (expected 0 <= index < ", size, ")");
-    }
-  }, idx);
-  return idx;
-}
-
 // Strides that walk a contiguous 1-D index along dim of a walk of ndim dimensions.
 Shape IndexAlong(int ndim, int dim) {
   Shape strides(static_cast<size_t>(ndim), 0);
@@ -172,13 +135,39 @@ void SelectRows(const RowSelect& r, const T* x, const int32_t* ix, int64_t n, T*
   });
 }
 
-template <typename Fn>
-void ByDType(DType dtype, Fn&& fn) {
-  if (dtype == DType::kFloat32) fn(float{});
-  else fn(int32_t{});
-}
-
 }  // namespace
+
+Tensor CheckedIndex(const Tensor& index, int64_t size, int dim, const char* op) {
+  const Tensor idx = Contiguous(index);
+  const int32_t* p = idx.data<int32_t>();
+  const int64_t n = idx.numel();
+  if (n == 0) return idx;
+  const Shape shape = idx.shape();
+  Launch([=] {
+    std::atomic<int64_t> first{n};
+    ParallelFor(0, n, kGrain * 2, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        if (p[i] < 0 || p[i] >= size) {
+          int64_t seen = first.load();
+          while (i < seen && !first.compare_exchange_weak(seen, i)) {
+          }
+          return;
+        }
+      }
+    });
+    const int64_t bad = first.load();
+    if (bad < n) {
+      Shape pos(shape.size());
+      for (int64_t d = static_cast<int64_t>(shape.size()) - 1, rest = bad; d >= 0; --d) {
+        pos[d] = rest % shape[d];
+        rest /= shape[d];
+      }
+      Fail(StatusCode::kArgument, op, ": index ", p[bad], " at position ", ShapeToString(pos), " of index is out of range",
+           " for dimension ", dim, " of size ", size, " (expected 0 <= index < ", size, ")");
+    }
+  }, idx);
+  return idx;
+}
 
 Tensor Gather(const Tensor& input, int64_t dim, const Tensor& index) {
   RequireIndex(index, "gather");
@@ -241,8 +230,8 @@ Tensor ScatterAdd(const Shape& shape, int64_t dim, const Tensor& index, const Te
   return out;
 }
 
-Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index) {
-  RequireIndex(index, "index_select");
+Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index, const char* op) {
+  RequireIndex(index, op);
   if (index.ndim() > 1) {
     Fail(StatusCode::kShape, "index_select expects a 1-D (or 0-D) index, got shape ", ShapeToString(index.shape()));
   }
@@ -251,7 +240,7 @@ Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index) {
     Fail(StatusCode::kShape, "index_select of a 0-dimensional input expects exactly one index, got ", index.numel());
   }
   const Tensor in = AtLeast1d(input);
-  const Tensor idx = CheckedIndex(index, in.shape()[d], d, "index_select");
+  const Tensor idx = CheckedIndex(index, in.shape()[d], d, op);
   Shape shape = in.shape();
   shape[d] = idx.numel();
   Tensor out = Tensor::Empty(shape, in.dtype());
@@ -275,8 +264,8 @@ Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index) {
   return input.ndim() == 0 ? Reshape(out, {}) : out;
 }
 
-Tensor IndexAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src) {
-  RequireIndex(index, "index_add");
+Tensor IndexAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src, const char* op) {
+  RequireIndex(index, op);
   RequireFloat(src, "index_add", "src");
   CheckedNumel(shape, "shape");
   if (index.ndim() > 1) {
@@ -292,7 +281,7 @@ Tensor IndexAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tens
     Fail(StatusCode::kShape, "index_add expects src of shape ", ShapeToString(shape), " with dimension ", d,
          " replaced by the number of indices (", index.numel(), "), got src of shape ", ShapeToString(src.shape()));
   }
-  const Tensor idx = CheckedIndex(index, oshape[d], d, "index_add");
+  const Tensor idx = CheckedIndex(index, oshape[d], d, op);
   Tensor out = Full(shape, 0.0, DType::kFloat32);
   if (s.numel() == 0) return out;
   const Walk w = MakeWalk(s.shape(), d, s.strides(), IndexAlong(s.ndim(), d), ContiguousStrides(oshape));

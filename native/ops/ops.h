@@ -79,15 +79,42 @@ Tensor Gather(const Tensor& input, int64_t dim, const Tensor& index);
 // The gradient of Gather: zeros of `shape`, then out[p with p[dim] = index[p]] += src[p]
 // for every position p of index (src may be larger than index; the rest is unused).
 Tensor ScatterAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
-// Entries index[0], index[1], ... of input along dim; index is 1-D (or 0-D).
-Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index);
+// Entries index[0], index[1], ... of input along dim; index is 1-D (or 0-D). `op` names the
+// caller in errors (embedding looks up through this).
+Tensor IndexSelect(const Tensor& input, int64_t dim, const Tensor& index, const char* op = "index_select");
 // The gradient of IndexSelect: zeros of `shape`, then out.select(dim, index[i]) +=
 // src.select(dim, i) in order of i (repeated indices add up).
-Tensor IndexAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor IndexAdd(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src, const char* op = "index_add");
+// A contiguous copy of index (itself when contiguous), with a task that checks every value is
+// in [0, size) launched ahead of the op's kernel: the values are data, so a failure surfaces at
+// the next wait when deferred (and the kernels after it do not run). Negative values are
+// rejected, as torch does for these ops. The error names `op` and the first bad value in
+// row-major order, whatever the thread count.
+Tensor CheckedIndex(const Tensor& index, int64_t size, int dim, const char* op);
 // The scatters never use atomics: each output element adds its terms in index order, so
 // results are the same for any thread count.
 
+// compare.cc. Comparisons return float32 1/0 (there is no bool dtype); operands broadcast,
+// float32 or int32 (int32 meets float32 as float32).
+enum class CompareOp : int { kEq, kNe, kLt, kLe, kGt, kGe, kCount };
+Tensor Compare(CompareOp op, const Tensor& input, const Tensor& other);
+Tensor CompareScalar(CompareOp op, const Tensor& input, double other);
+// condition ? input : other, elementwise over the three broadcast together; condition is
+// float32 or int32, true where nonzero. The result has input's dtype (float32 if they differ).
+Tensor Where(const Tensor& condition, const Tensor& input, const Tensor& other);
+// input with value (0-D) where mask (broadcast to input's shape) is nonzero.
+Tensor MaskedFill(const Tensor& input, const Tensor& mask, const Tensor& value);
+
+// triangle.cc: triu (upper) / tril of the last two dimensions; the rest of the entries 0.
+Tensor Triangle(const Tensor& x, int64_t diagonal, bool upper);
+
+// cumsum.cc: running sums along dim (from the end when reverse), float32.
+Tensor Cumsum(const Tensor& x, int64_t dim, bool reverse);
+
 // broadcast.cc
+// torch.Tensor.repeat: repeats.size() >= ndim; the tensor is seen with leading 1s added, and
+// dimension i of the result is repeats[i] copies of it side by side. A fresh contiguous tensor.
+Tensor Repeat(const Tensor& t, const Shape& repeats);
 // torch.expand: a view with stride 0 along broadcast dimensions; new leading dimensions may
 // be added; -1 keeps a size.
 Tensor Expand(const Tensor& t, const Shape& shape);
