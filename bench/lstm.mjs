@@ -25,19 +25,13 @@ function lstmFlops({ embed, hidden, layers, steps, batch }) {
   return { fwd, bwd: 2 * fwd };
 }
 
-// Until nn.Embedding lands: the same lookup as a Parameter and indexSelect.
-function stubEmbedding(tg, V, E) {
-  const weight = new tg.nn.Parameter(tg.randn([V, E]));
-  return { call: (t) => tg.indexSelect(weight, 0, t.reshape([-1])).reshape([...t.shape, E]), parameters: () => [weight] };
-}
-
 async function tensorgradChild(config) {
   const tg = await import('../dist/index.js');
   const { nn, optim } = tg;
   tg.setNumThreads(config.threads);
   tg.manualSeed(0);
   const { vocab: V, embed: E, hidden: H, layers: L, steps: T, batch: B } = config;
-  const embedding = nn.Embedding ? new nn.Embedding(V, E) : stubEmbedding(tg, V, E);
+  const embedding = new nn.Embedding(V, E);
   const lstm = new nn.LSTM(E, H, { numLayers: L });
   const decoder = new nn.Linear(H, V);
   const params = [...embedding.parameters(), ...lstm.parameters(), ...decoder.parameters()];
