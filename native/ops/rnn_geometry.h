@@ -47,8 +47,11 @@ const CellKernels& CellKernelsFor(bool reference);
 // batch runs inline and a large one splits across the pool.
 int64_t RowGrain(int64_t width);
 
-// dst (cols, rows) = srcᵀ, src (rows, cols) row-major.
-void Transpose(const float* __restrict src, int64_t rows, int64_t cols, float* __restrict dst);
+// dst (cols, rows; leading dimension ld >= rows) = srcᵀ, src (rows, cols) row-major.
+void Transpose(const float* __restrict src, int64_t rows, int64_t cols, float* __restrict dst, int64_t ld);
+
+// Floats of padding after each row of a transposed weight (ops/rnn.cc says why).
+constexpr int64_t kRowPad = 16;
 
 // Copies rows [0, rows) of one step's starting state into dst (rows, width): row b from the
 // previous step's rows (prev, when b < prev_rows) or else from the initial state init.
