@@ -51,6 +51,8 @@ constexpr double kDotReadFlopsPerFloat = 8.0;
 // (about 128 rows of C at MR = 12): measured on Zen 4, 8% faster at m = 64, even at m = 256,
 // slower from m = 512 on (L1 set conflicts between B's rows outweigh the saved packing).
 constexpr int64_t kDirectBMaxCalls = 11;
+constexpr int64_t kAliasStrideFloats = 1024;  // 4 KB: the L1 set index repeats
+constexpr int64_t kCacheLine = 64;
 
 const GemmKernels& KernelsFor(Isa isa) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -126,8 +128,13 @@ void RunBlock(const Problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
   const GemmBlocking& bl = kern.blocking;
   // With few rows, each B micro-panel serves few micro-kernel calls: the kernel then reads B
   // in place (kN: its rows hold NR contiguous floats) rather than paying for a packed copy.
+  // Not when B's rows are a multiple of 4 KB apart and a micro-panel row is one cache line
+  // (AVX2's NR = 16): every row of the panel then maps to the same L1 set, and the kernel ran
+  // at 61 GFLOP/s on a 32×1024×256 product that packing runs at 89 (Zen 4; AVX-512's two lines
+  // per row measured unaffected).
+  const bool aliased_rows = pr.ldb % kAliasStrideFloats == 0 && bl.nr * int64_t{sizeof(float)} <= kCacheLine;
   const bool direct_b =
-      pr.tb == Trans::kN && pr.k > 0 && CeilDiv(m1 - m0, bl.mr) <= kDirectBMaxCalls;
+      pr.tb == Trans::kN && pr.k > 0 && CeilDiv(m1 - m0, bl.mr) <= kDirectBMaxCalls && !aliased_rows;
   // The depth step depends on k alone, never on the thread's rectangle: each element of C
   // sees the same passes whatever the split.
   const int64_t kc_step = std::max<int64_t>(BalancedStep(pr.k, bl.kc, 8), 1);
