@@ -5,9 +5,9 @@
 // its own process, rounds alternating. Reports training tokens/s, and the LSTM's forward and
 // backward GFLOP/s next to the GEMM's on the same shapes in the same process.
 //
-//   node bench/lstm.mjs [--rounds 2] [--seconds 4]
+//   node bench/lstm.mjs [--rounds 2] [--seconds 4]      (npm run bench:lstm; writes bench/LSTM.md)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { describeMachine, torch2, torchVersion } from './harness/machine.mjs';
@@ -107,15 +107,25 @@ for (let round = 0; round < Number(args.rounds); round++) {
 
 const flops = lstmFlops(WORK);
 const tokens = WORK.steps * WORK.batch;
-console.log(describeMachine().map((l) => `- ${l}`).join('\n'));
-console.log(`\nLSTM language model step: vocabulary ${WORK.vocab}, embedding ${WORK.embed}, ${WORK.layers} layers, hidden ${WORK.hidden}, batch ${WORK.batch}, ${WORK.steps} steps (${tokens} tokens); median step of each run, best of ${args.rounds} rounds.`);
-console.log('"fwd/bwd GF/s" count the LSTM layers\' GEMM FLOPs over the whole forward (embedding, decoder and loss included) and backward + SGD step; "GEMM" is matmul on the input projection (1120×256·256×1024) and the per-step product (32×256·256×1024) in the same process.\n');
-console.log('| setup | tokens/s | vs best PyTorch (same ISA, threads) | forward ms | backward ms | fwd GF/s | bwd GF/s | GEMM input GF/s | GEMM step GF/s |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 const rate = (r) => tokens / (r.forwardS + r.backwardS);
+const lines = [
+  '# LSTM training benchmark',
+  '',
+  `Written by \`npm run bench:lstm\` (bench/lstm.mjs) on ${new Date().toISOString().slice(0, 10)}. Every run is its own process, the setups alternating in each round.`,
+  '',
+  ...describeMachine().map((l) => `- ${l}`),
+  '',
+  `A character-level language model's training step: vocabulary ${WORK.vocab}, embedding ${WORK.embed}, ${WORK.layers} LSTM layers of hidden ${WORK.hidden}, a linear decoder, cross-entropy over every token, SGD; batch ${WORK.batch}, ${WORK.steps} steps (${tokens} tokens). The median step of each run, the best of ${args.rounds} rounds. "fwd/bwd GF/s" count the LSTM layers' GEMM FLOPs (${(flops.fwd / 1e9).toFixed(2)} and ${(flops.bwd / 1e9).toFixed(2)} GFLOP) over the whole forward (embedding, decoder and loss included) and the backward with the SGD step; "GEMM" is a matmul of the input projection's shape (1120×256·256×1024) and of one step's (32×256·256×1024) in the same process. "avx2" rows hold every library to AVX2 (TENSORGRAD_ISA, ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA, MKL_ENABLE_INSTRUCTIONS, OPENBLAS_CORETYPE).`,
+  '',
+  '| setup | tokens/s | vs best PyTorch (same ISA, threads) | forward ms | backward ms | fwd GF/s | bwd GF/s | GEMM input GF/s | GEMM step GF/s |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
 for (const [name, r] of best) {
   const peers = [...best.values()].filter((p) => p.library !== 'tensorgrad' && p.setup.avx2 === r.setup.avx2 && p.setup.threads === r.setup.threads);
   const top = Math.max(...peers.map(rate));
   const vs = r.library === 'tensorgrad' && peers.length ? `${(rate(r) / top).toFixed(2)}x` : '';
-  console.log(`| ${name} | ${rate(r).toFixed(0)} | ${vs} | ${(r.forwardS * 1e3).toFixed(1)} | ${(r.backwardS * 1e3).toFixed(1)} | ${(flops.fwd / r.forwardS / 1e9).toFixed(1)} | ${(flops.bwd / r.backwardS / 1e9).toFixed(1)} | ${r.gemmInput.toFixed(1)} | ${r.gemmStep.toFixed(1)} |`);
+  lines.push(`| ${name} | ${rate(r).toFixed(0)} | ${vs} | ${(r.forwardS * 1e3).toFixed(1)} | ${(r.backwardS * 1e3).toFixed(1)} | ${(flops.fwd / r.forwardS / 1e9).toFixed(1)} | ${(flops.bwd / r.backwardS / 1e9).toFixed(1)} | ${r.gemmInput.toFixed(1)} | ${r.gemmStep.toFixed(1)} |`);
 }
+const text = lines.join('\n') + '\n';
+process.stdout.write(text);
+writeFileSync(new URL('./LSTM.md', import.meta.url), text);
