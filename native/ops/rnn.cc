@@ -33,20 +33,13 @@ void RequireVector(const Tensor& t, const char* name, int64_t size) {
 }
 
 const CellKernels kReference{GemmReference,
-                             reference::LstmCellForward,
-                             reference::LstmCellBackward,
-                             reference::GruCellForward,
-                             reference::GruCellBackward,
-                             reference::RnnCellForward,
-                             reference::RnnCellBackward};
+                             {reference::LstmCellForward, reference::LstmCellBackward, reference::GruCellForward,
+                              reference::GruCellBackward, reference::RnnCellForward, reference::RnnCellBackward}};
 
 }  // namespace
 
 const CellKernels& CellKernelsFor(bool reference) {
-  static const CellKernels fast = [] {
-    const RnnKernels& r = *Kernels().rnn;
-    return CellKernels{Gemm, r.lstm_forward, r.lstm_backward, r.gru_forward, r.gru_backward, r.rnn_forward, r.rnn_backward};
-  }();
+  static const CellKernels fast{Gemm, *Kernels().rnn};
   return reference ? kReference : fast;
 }
 
@@ -214,13 +207,13 @@ RnnLayerResult RnnLayerForward(RnnMode mode, const Tensor& x_in, const std::vect
         const int64_t n = b1 - b0;
         if (lstm) {
           float* m = proj ? pm + (row0 + b0) * H : pout + (row0 + b0) * P;
-          k.lstm_forward({n, H, step_xw + b0 * GH, phw + b0 * GH, pcprev + (row0 + b0) * H, step_gates + b0 * GH,
+          k.cell.lstm_forward({n, H, step_xw + b0 * GH, phw + b0 * GH, pcprev + (row0 + b0) * H, step_gates + b0 * GH,
                           pc + (row0 + b0) * H, ptc + (row0 + b0) * H, m});
         } else if (gru) {
-          k.gru_forward({n, H, step_xw + b0 * GH, phw + b0 * GH, hp + b0 * P, step_gates + b0 * GH, phnw + (row0 + b0) * H,
+          k.cell.gru_forward({n, H, step_xw + b0 * GH, phw + b0 * GH, hp + b0 * P, step_gates + b0 * GH, phnw + (row0 + b0) * H,
                          pout + (row0 + b0) * P});
         } else {
-          k.rnn_forward({n, H, mode == RnnMode::kRnnRelu, step_xw + b0 * GH, phw + b0 * GH, pout + (row0 + b0) * P});
+          k.cell.rnn_forward({n, H, mode == RnnMode::kRnnRelu, step_xw + b0 * GH, phw + b0 * GH, pout + (row0 + b0) * P});
         }
       });
       if (proj) k.gemm(Trans::kN, Trans::kN, rows, P, H, 1.0f, pm + row0 * H, H, pw_hr_t, ld_hr, 0.0f, pout + row0 * P, P, nullptr);

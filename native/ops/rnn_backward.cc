@@ -134,12 +134,12 @@ RnnLayerGrads RnnLayerBackward(RnnMode mode, const Tensor& x_in, const std::vect
       ParallelFor(0, rows, RowGrain(GH), [&](int64_t b0, int64_t b1) {
         const int64_t n = b1 - b0, r = row0 + b0;
         if (lstm) {
-          k.lstm_backward({n, H, pgates + r * GH, pcprev + r * H, ptc + r * H, dm_rows + b0 * H, pdc + b0 * H, step_dgx + b0 * GH});
+          k.cell.lstm_backward({n, H, pgates + r * GH, pcprev + r * H, ptc + r * H, dm_rows + b0 * H, pdc + b0 * H, step_dgx + b0 * GH});
         } else if (gru) {
-          k.gru_backward({n, H, pgates + r * GH, phnw + r * H, phprev + r * P, pdh + b0 * P, step_dgx + b0 * GH,
+          k.cell.gru_backward({n, H, pgates + r * GH, phnw + r * H, phprev + r * P, pdh + b0 * P, step_dgx + b0 * GH,
                           step_dgh + b0 * GH, pdirect + b0 * H});
         } else {
-          k.rnn_backward({n, H, mode == RnnMode::kRnnRelu, pout + r * P, pdh + b0 * P, step_dgx + b0 * GH});
+          k.cell.rnn_backward({n, H, mode == RnnMode::kRnnRelu, pout + r * P, pdh + b0 * P, step_dgx + b0 * GH});
         }
       });
       if (gru) {

@@ -32,14 +32,10 @@ Geometry CheckLayer(RnnMode mode, const Tensor& x, const std::vector<int64_t>& b
 using GemmFn = void (*)(Trans, Trans, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
                         float, float*, int64_t, const GemmEpilogue*);
 
+// The GEMM and the gate kernels a layer runs: the selected ISA's, or the reference twins.
 struct CellKernels {
   GemmFn gemm;
-  void (*lstm_forward)(const LstmForwardArgs&);
-  void (*lstm_backward)(const LstmBackwardArgs&);
-  void (*gru_forward)(const GruForwardArgs&);
-  void (*gru_backward)(const GruBackwardArgs&);
-  void (*rnn_forward)(const RnnForwardArgs&);
-  void (*rnn_backward)(const RnnBackwardArgs&);
+  RnnKernels cell;
 };
 const CellKernels& CellKernelsFor(bool reference);
 
