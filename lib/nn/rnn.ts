@@ -83,9 +83,9 @@ function runLayer(
   return [new Tensor(out), new Tensor(hN), cN === null ? null : new Tensor(cN)];
 }
 
-function initUniform(module: Module<never[], unknown>, hiddenSize: number): void {
-  // PyTorch: every weight and bias ~ U(-1/√hidden, 1/√hidden), in parameter order.
-  const bound = hiddenSize > 0 ? 1 / Math.sqrt(hiddenSize) : 0;
+/** PyTorch's init of recurrent layers and cells: every parameter ~ U(-1/√hidden, 1/√hidden), in parameter order. */
+export function initUniform(module: Module<never[], unknown>, hiddenSize: number): void {
+  const bound = 1 / Math.sqrt(hiddenSize);
   for (const param of module.parameters()) uniform(param, -bound, bound);
 }
 
@@ -264,7 +264,8 @@ function sequenceLayout(fn: string, input: Tensor | PackedSequence, inputSize: n
   };
 }
 
-function checkState(fn: string, arg: string, t: Tensor, shape: number[]): void {
+/** A float32 state tensor of exactly this shape (ShapeError naming arg otherwise). */
+export function checkState(fn: string, arg: string, t: Tensor, shape: number[]): void {
   checkTensor(fn, arg, t);
   requireFloat(fn, t, arg);
   if (t.shape.join() !== shape.join()) {

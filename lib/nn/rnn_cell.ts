@@ -7,11 +7,10 @@ import { ShapeError } from '../errors.js';
 import { zeros } from '../creation.js';
 import { native, RnnMode, type RnnModeCode } from '../native.js';
 import { checkTensor, requireFloat, Tensor } from '../tensor.js';
-import { checkBool, checkInt, checkOptions, describe, fail } from '../validate.js';
-import { uniform } from './init.js';
+import { checkBool, checkInt, checkOptions, fail } from '../validate.js';
 import { Module, pyBool } from './module.js';
 import { Parameter } from './parameter.js';
-import type { RnnNonlinearity } from './rnn.js';
+import { checkState, initUniform, type RnnNonlinearity } from './rnn.js';
 
 export interface RNNCellOptions {
   /** Learn b_ih and b_hh (default true). */
@@ -45,8 +44,7 @@ abstract class RNNCellBase<State> extends Module<[Tensor, State?], State> {
 
   /** PyTorch's initialisation: every parameter ~ U(-1/√hiddenSize, 1/√hiddenSize), seeded by manualSeed. */
   resetParameters(): void {
-    const bound = 1 / Math.sqrt(this.hiddenSize);
-    for (const param of this.parameters()) uniform(param, -bound, bound);
+    initUniform(this as unknown as Module<never[], unknown>, this.hiddenSize);
   }
 
   /** One step: [h', c' (LSTM) or null], from input (batch, inputSize) or (inputSize). */
@@ -62,10 +60,7 @@ abstract class RNNCellBase<State> extends Module<[Tensor, State?], State> {
     if (batch < 1) fail(fn, 'input', 'at least one row', input);
     const state = (arg: string, t: Tensor | null): Tensor => {
       if (t === null) return zeros([batch, this.hiddenSize]);
-      checkTensor(fn, arg, t);
-      requireFloat(fn, t, arg);
-      const want = unbatched ? [this.hiddenSize] : [batch, this.hiddenSize];
-      if (t.shape.join() !== want.join()) throw new ShapeError(`${fn}: ${arg} must have shape [${want.join(', ')}], got ${describe(t.shape)}`);
+      checkState(fn, arg, t, unbatched ? [this.hiddenSize] : [batch, this.hiddenSize]);
       return unbatched ? t.reshape([1, this.hiddenSize]) : t;
     };
     const h0 = state('hx', h);
