@@ -312,7 +312,7 @@ describe('BatchNorm1d and Dropout modules', () => {
     (z.toArray() as number[][]).forEach((row, i) =>
       row.forEach((v, c) => expect(v).toBeCloseTo((xs[i]![c]! - rm[c]!) / Math.sqrt(rv[c]! + 1e-5), 4)),
     );
-    expect(Object.keys(bn.stateDict())).toEqual(['weight', 'bias', 'runningMean', 'runningVar', 'numBatchesTracked']);
+    expect(Object.keys(bn.stateDict())).toEqual(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
   });
 
   it('momentum null gives the cumulative average of the batch means', () => {

@@ -85,7 +85,7 @@ describe('shared weights in one thread', () => {
     expect(model.shareMemory()).toBe(model);
     model.parameters().forEach((p, i) => expect(Array.from(p.data())).toEqual(Array.from(before[i]!)));
     const state = model.sharedStateDict();
-    expect(Object.keys(state.tensors)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.runningMean', '1.runningVar', '1.numBatchesTracked']);
+    expect(Object.keys(state.tensors)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
     for (const e of Object.values(state.tensors)) expect(e.buffer).toBeInstanceOf(SharedArrayBuffer);
     // The optimizer made before still updates the (moved) parameters, and the shared memory sees it.
     model.call(tg.randn([5, 4])).pow(2).sum().backward();
@@ -96,7 +96,7 @@ describe('shared weights in one thread', () => {
     const clone = structuredClone(state); // what postMessage does: the memory itself is shared
     expect(clone.tensors['0.weight']!.buffer).toBeInstanceOf(SharedArrayBuffer);
     // BatchNorm's batch count, written by another thread through the shared memory, counts on.
-    const e = state.tensors['1.numBatchesTracked']!;
+    const e = state.tensors['1.num_batches_tracked']!;
     const count = new Int32Array(e.buffer, e.byteOffset, 1);
     expect(count[0]).toBe(1);
     count[0] = 40;

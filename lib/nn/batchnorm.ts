@@ -10,7 +10,7 @@ import { checkTensor, type Tensor } from '../tensor.js';
 import { checkBool, checkInt, checkNumber, checkOptions, fail } from '../validate.js';
 import { batchNorm } from './functional_norm.js';
 import { ones as initOnes, zeros as initZeros } from './init.js';
-import { Module, pyBool, pyFloat } from './module.js';
+import { Module, pyBool, pyFloat, type StateKeys } from './module.js';
 import { Parameter } from './parameter.js';
 
 export interface BatchNormOptions {
@@ -25,6 +25,7 @@ export interface BatchNormOptions {
 }
 
 abstract class BatchNorm extends Module {
+  static override readonly stateKeys: StateKeys = { runningMean: 'running_mean', runningVar: 'running_var', numBatchesTracked: 'num_batches_tracked' };
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;

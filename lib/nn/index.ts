@@ -5,7 +5,7 @@
 export * as functional from './functional.js';
 export * as init from './init.js';
 export * as utils from './utils.js';
-export { Module, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './module.js';
+export { Module, type LoadStateDictOptions, type LoadStateDictResult, type StateDict, type StateKeys } from './module.js';
 export { Parameter } from './parameter.js';
 export { Identity, Linear, type LinearLayerOptions } from './linear.js';
 export { Flatten } from './flatten.js';

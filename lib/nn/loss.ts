@@ -19,7 +19,7 @@ import {
   type Reduction,
   type WeightedLossOptions,
 } from './functional.js';
-import { Module } from './module.js';
+import { Module, type StateKeys } from './module.js';
 
 abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
   readonly reduction: Reduction;
@@ -91,6 +91,7 @@ export class BCELoss extends Loss {
 
 /** Sigmoid + binary cross-entropy on raw scores, numerically stable. */
 export class BCEWithLogitsLoss extends Loss {
+  static override readonly stateKeys: StateKeys = { posWeight: 'pos_weight' };
   declare posWeight: Tensor | null;
   constructor(options?: BCEWithLogitsOptions) {
     super('BCEWithLogitsLoss', options, ['reduction', 'weight', 'posWeight']);

@@ -28,7 +28,18 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/**
+ * State-dict keys that differ from the JavaScript property names, as PyTorch spells them:
+ * `{ runningMean: 'running_mean' }`. Built-in modules declare it as a static field; a
+ * subclass's own table adds to its parents'. A user's module declares none and keeps its
+ * property names as keys.
+ */
+export type StateKeys = Readonly<Record<string, string>>;
+
 export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
+  /** See StateKeys. The names apply everywhere a name is shown: stateDict(), named*(), toString(). */
+  static readonly stateKeys: StateKeys = {};
+
   /** True in training mode (dropout drops, batch norm uses batch statistics); see train()/eval(). */
   training = true;
   // Buffer names, in registration order, and those left out of stateDict().
@@ -112,10 +123,18 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
     }
   }
 
-  // Own properties in the order they were first seen (see #order).
+  // Own properties in the order they were first seen (see #order), under their state keys.
   *#properties(): Generator<[string, unknown]> {
     this.#syncOrder();
-    for (const key of this.#order) if (Object.hasOwn(this, key)) yield [key, (this as Record<string, unknown>)[key]];
+    for (const key of this.#order) if (Object.hasOwn(this, key)) yield [this.#keyOf(key), (this as Record<string, unknown>)[key]];
+  }
+
+  // The state key of a property: the nearest class's stateKeys entry, else the property name.
+  #keyOf(property: string): string {
+    for (let c = this.constructor as typeof Module; c !== Module; c = Object.getPrototypeOf(c) as typeof Module) {
+      if (Object.hasOwn(c, 'stateKeys') && Object.hasOwn(c.stateKeys, property)) return c.stateKeys[property]!;
+    }
+    return property;
   }
 
   // ---- traversal -------------------------------------------------------------------------
@@ -181,7 +200,8 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
     for (const [owner, m] of this.namedModules(prefix)) {
       for (const name of m.#buffers) {
         const value = (m as unknown as Record<string, unknown>)[name];
-        if (value instanceof Tensor) out.push([owner === '' ? name : `${owner}.${name}`, value]);
+        const key = m.#keyOf(name);
+        if (value instanceof Tensor) out.push([owner === '' ? key : `${owner}.${key}`, value]);
       }
     }
     return out;
@@ -238,21 +258,38 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    this.#collectState('', out, new Set());
+    this.#collectState({ key: '', legacy: '' }, out, new Map(), new Set());
     return out;
   }
 
   // A module reached twice (shared between two places) is saved under both names, as PyTorch.
-  #collectState(prefix: string, out: StateDict, path: Set<Module<never[], unknown>>): void {
+  // `legacy` records, for each key that differs from it, the property path that checkpoints
+  // written before the keys followed PyTorch's used (running_mean was runningMean).
+  #collectState(prefix: { key: string; legacy: string }, out: StateDict, legacy: Map<string, string>, path: Set<Module<never[], unknown>>): void {
     const self = this as unknown as Module<never[], unknown>;
-    if (path.has(self)) throw new ArgumentError(`stateDict: module ${prefix || '(root)'} contains itself`);
+    if (path.has(self)) throw new ArgumentError(`stateDict: module ${prefix.key || '(root)'} contains itself`);
     path.add(self);
-    for (const [name, p] of this.#ownParameters()) out[`${prefix}${name}`] = p.detach();
+    const add = (property: string, value: Tensor): void => {
+      const key = `${prefix.key}${this.#keyOf(property)}`;
+      out[key] = value.detach();
+      const old = `${prefix.legacy}${property}`;
+      if (old !== key) legacy.set(key, old);
+    };
+    this.#syncOrder();
+    for (const property of this.#order) {
+      const value = (this as Record<string, unknown>)[property];
+      if (Object.hasOwn(this, property) && value instanceof Parameter) add(property, value);
+    }
     for (const name of this.#buffers) {
       const value = (this as Record<string, unknown>)[name];
-      if (value instanceof Tensor && !this.#nonPersistent.has(name)) out[`${prefix}${name}`] = value.detach();
+      if (value instanceof Tensor && !this.#nonPersistent.has(name)) add(name, value);
     }
-    for (const [name, child] of this.namedChildren()) child.#collectState(`${prefix}${name}.`, out, path);
+    for (const property of this.#order) {
+      const child = (this as Record<string, unknown>)[property];
+      if (!Object.hasOwn(this, property) || !(child instanceof Module)) continue;
+      const next = { key: `${prefix.key}${this.#keyOf(property)}.`, legacy: `${prefix.legacy}${property}.` };
+      (child as Module<never[], unknown>).#collectState(next, out, legacy, path);
+    }
     path.delete(self);
   }
 
@@ -260,26 +297,38 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * Copies the values of dict into this module's parameters and buffers (in place, so
    * optimizers holding the parameters keep working). Shapes must match. With strict (the
    * default) a missing or unexpected key is an error too; nothing is copied when any check fails.
+   * Keys are PyTorch's (running_mean); a dict saved before tensorgrad used them, with the
+   * JavaScript property names (runningMean), loads too.
    */
   loadStateDict(dict: StateDict, options?: LoadStateDictOptions): LoadStateDictResult {
     const opts = checkOptions<LoadStateDictOptions>('loadStateDict', options, ['strict']);
     const strict = opts.strict === undefined ? true : checkBool('loadStateDict', 'options.strict', opts.strict);
     if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) fail('loadStateDict', 'dict', 'an object of Tensors by name', dict);
-    const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(dict, k));
-    const unexpectedKeys = Object.keys(dict).filter((k) => !Object.hasOwn(own, k));
+    const own: StateDict = {};
+    const legacy = new Map<string, string>();
+    this.#collectState({ key: '', legacy: '' }, own, legacy, new Set());
+    // Where the dict has a key only under its legacy name, read it from there.
+    const source = new Map<string, string>();
+    for (const key of Object.keys(own)) {
+      const old = legacy.get(key);
+      if (Object.hasOwn(dict, key)) source.set(key, key);
+      else if (old !== undefined && Object.hasOwn(dict, old)) source.set(key, old);
+    }
+    const used = new Set(source.values());
+    const missingKeys = Object.keys(own).filter((k) => !source.has(k));
+    const unexpectedKeys = Object.keys(dict).filter((k) => !used.has(k) && !Object.hasOwn(own, k));
     const problems: string[] = [];
     if (strict && missingKeys.length > 0) problems.push(`missing key(s): ${missingKeys.join(', ')}`);
     if (strict && unexpectedKeys.length > 0) problems.push(`unexpected key(s): ${unexpectedKeys.join(', ')}`);
     let shapeProblem = false;
-    for (const [key, target] of Object.entries(own)) {
-      if (!Object.hasOwn(dict, key)) continue;
-      const value = dict[key];
+    for (const [key, from] of source) {
+      const value = dict[from];
+      const target = own[key]!;
       if (!(value instanceof Tensor) || value.isDisposed) {
-        problems.push(`${key} must be a Tensor, got ${describe(value)}`);
+        problems.push(`${from} must be a Tensor, got ${describe(value)}`);
       } else if (value.shape.join() !== target.shape.join()) {
         shapeProblem = true;
-        problems.push(`size mismatch for ${key}: the value has shape [${value.shape}], the module's is [${target.shape}]`);
+        problems.push(`size mismatch for ${from}: the value has shape [${value.shape}], the module's is [${target.shape}]`);
       }
     }
     if (problems.length > 0) {
@@ -287,7 +336,7 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
       throw shapeProblem ? new ShapeError(message) : new ArgumentError(message);
     }
     noGrad(() => {
-      for (const [key, target] of Object.entries(own)) if (Object.hasOwn(dict, key)) target.copy_(dict[key]!);
+      for (const [key, from] of source) own[key]!.copy_(dict[from]!);
     });
     return { missingKeys, unexpectedKeys };
   }
