@@ -164,7 +164,7 @@ function parseEntry(bad: (what: string) => IOError, name: string, info: unknown)
   const fileDType = Object.hasOwn(FILE_DTYPES, dtype) ? FILE_DTYPES[dtype]! : undefined;
   if (fileDType === undefined) {
     if (UNSUPPORTED_DTYPES.includes(dtype)) throw wrong(`has dtype ${dtype}, which tensorgrad does not support (it loads ${Object.keys(FILE_DTYPES).join(', ')})`);
-    throw wrong(`has an unknown dtype ${describe(dtype)}`);
+    throw wrong(`has an unknown dtype ${JSON.stringify(dtype)}`);
   }
   if (!Array.isArray(shape) || shape.length > MAX_DIMS || !shape.every(isCount)) {
     throw wrong(`has an invalid shape ${describe(shape)}: expected at most ${MAX_DIMS} non-negative integers`);
