@@ -101,7 +101,11 @@ describe('saving and loading', () => {
   it('round-trips float32 and int32 exactly: path sync and async, and Buffer', async () => {
     const a = join(dir, 'sync.safetensors');
     io.saveSafetensorsSync(sample(), a);
-    expectSample(io.loadSafetensorsSync(a));
+    const loaded = io.loadSafetensorsSync(a);
+    expectSample(loaded);
+    // Each tensor owns exactly its own memory (read straight into it), not a view of the file.
+    const memory = loaded.weight!.data();
+    expect([memory.byteOffset, memory.buffer.byteLength]).toEqual([0, 6 * 4]);
     expectSample(await io.loadSafetensors(a));
     const b = join(dir, 'async.safetensors');
     await io.saveSafetensors(sample(), b);
@@ -189,11 +193,18 @@ describe('files written by safetensors.torch', () => {
   }
 
   for (const [name, want] of Object.entries(expected.refused)) {
-    it(`refuses ${name}, naming the tensor, the element and the value`, () => {
-      const e = thrown(() => io.loadSafetensorsSync(fixture(name)));
-      expect(e).toBeInstanceOf(IOError);
-      expect(e.message).toContain(`loadSafetensorsSync: tensor "${want.tensor}" of ${fixture(name)}`);
-      expect(e.message).toContain(`holds ${want.value} at element ${want.index}, `);
+    it(`refuses ${name}, naming the tensor, the element and the value`, async () => {
+      const errors = [
+        thrown(() => io.loadSafetensorsSync(fixture(name))),
+        await rejected(io.loadSafetensors(fixture(name))),
+        thrown(() => io.loadSafetensorsFromBuffer(readFileSync(fixture(name)))),
+      ];
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(IOError);
+        expect(e.message).toContain(`holds ${want.value} at element ${want.index}, `);
+      }
+      expect(errors[0]!.message).toContain(`loadSafetensorsSync: tensor "${want.tensor}" of ${fixture(name)} (`);
+      expect(errors[2]!.message).toContain(`loadSafetensorsFromBuffer: tensor "${want.tensor}" of the buffer (`);
     });
   }
 
