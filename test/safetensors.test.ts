@@ -7,12 +7,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentError, IOError, Tensor, tensor } from '../lib/index.js';
 import * as io from '../lib/io/index.js';
 import { thrown } from './helpers.js';
 
-const FIXTURES = join(__dirname, 'fixtures', 'safetensors');
+const FIXTURES = fileURLToPath(new URL('./fixtures/safetensors', import.meta.url));
 interface Expected {
   loads: Record<string, Record<string, { dtype: string; shape: number[]; values: number[] }>>;
   refused: Record<string, { tensor: string; index: number; value: string }>;
