@@ -185,6 +185,13 @@ export interface NativeBinding {
   emptyCache(): void;
   setCacheLimit(bytes: number): void;
   setErrorClasses(classes: Record<string, unknown>): void;
+  // File formats (native/binding/io_exports.cc).
+  /**
+   * Converts src's whole little-endian elements of sourceType into dst from dstOffset on
+   * (a Float32Array for F16/BF16/F64, an Int32Array for the integer types); returns the index
+   * of the first element out of the target's range (nothing from it on is written), or -1.
+   */
+  convertElements(src: Uint8Array, sourceType: SourceTypeCode, dst: Float32Array | Int32Array, dstOffset: number): number;
 }
 
 /** Op codes shared with native/kernels (UnaryOp, BinaryOp, ReduceOp): keep the order. */
@@ -204,6 +211,9 @@ export type RnnModeCode = (typeof RnnMode)[keyof typeof RnnMode];
 /** native/kernels/optim.h: the fused update each optimizer runs. */
 export const OptimizerKinds = { sgd: 0, adagrad: 1, rmsprop: 2, adam: 3, adamw: 4 } as const;
 export type OptimizerKind = (typeof OptimizerKinds)[keyof typeof OptimizerKinds];
+/** native/kernels/dtype_convert.h: SourceType, the element types convertElements reads. */
+export const SourceType = { f16: 0, bf16: 1, f64: 2, i64: 3, i8: 4, u8: 5, i16: 6, u16: 7, u32: 8, u64: 9, bool: 10 } as const;
+export type SourceTypeCode = (typeof SourceType)[keyof typeof SourceType];
 
 const loaded = loadAddon();
 
