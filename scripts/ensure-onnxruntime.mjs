@@ -18,7 +18,7 @@ export function ensureOnnxruntime() {
   }
   console.log(`installing onnxruntime-node@${ONNXRUNTIME_VERSION} (ONNXRUNTIME_NODE_INSTALL=skip: no CUDA download)`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const args = ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts=false', `onnxruntime-node@${ONNXRUNTIME_VERSION}`];
+  const args = ['install', '--no-save', '--no-audit', '--no-fund', `onnxruntime-node@${ONNXRUNTIME_VERSION}`];
   const result = spawnSync(npm, args, { stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' }, cwd: new URL('..', import.meta.url) });
   if (result.status !== 0) {
     console.error(`could not install onnxruntime-node; run: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node@${ONNXRUNTIME_VERSION}`);

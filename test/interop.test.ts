@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { io, manualSeed, nn, noGrad, optim, randn, Tensor } from '../lib/index.js';
+import { io, manualSeed, nn, noGrad, optim, randn, Tensor, train } from '../lib/index.js';
 import { expectClose } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'interop');
@@ -101,4 +101,21 @@ describe('PyTorch state dicts through safetensors', () => {
     expect(check.stderr + check.stdout).toMatch(/sequence: max relative difference/);
     expect(check.status, check.stderr + check.stdout).toBe(0);
   }, 60_000);
+
+  it('ModelCheckpoint writes safetensors for a .safetensors path and .tg otherwise', async () => {
+    const model = MODELS.cnn!();
+    const ctx = { model, hasValidation: false } as unknown as train.TrainContext;
+    for (const file of ['ckpt.safetensors', 'ckpt.tg']) {
+      const checkpoint = new train.ModelCheckpoint({ path: join(dir, file), saveBestOnly: false });
+      checkpoint.onTrainBegin(ctx);
+      await checkpoint.onEpochEnd(1, { epoch: 1, loss: 1 } as unknown as train.EpochLogs, ctx);
+    }
+    const fromSafetensors = await io.loadSafetensors(join(dir, 'ckpt.safetensors'));
+    const fromTg = await io.load<Record<string, Tensor>>(join(dir, 'ckpt.tg'));
+    expect(Object.keys(fromSafetensors).sort()).toEqual(Object.keys(model.stateDict()).sort());
+    for (const [k, t] of Object.entries(model.stateDict())) {
+      expect(values(fromSafetensors[k]!)).toEqual(values(t));
+      expect(values(fromTg[k]!)).toEqual(values(t));
+    }
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * safetensors in io: round trips (path and Buffer, sync and async), PyTorch's files for every
- * dtype tensorgrad loads (test/fixtures/safetensors, made by scripts/make_safetensors_fixtures.py),
+ * dtype tensorgrad loads (test/fixtures/safetensors, made by test/fixtures/make_safetensors_fixtures.py),
  * byte-identical output to safetensors.torch.save_file, every malformed-file check of the
  * reference reader on hand-built bytes, and bad arguments.
  */

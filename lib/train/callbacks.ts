@@ -153,7 +153,11 @@ export interface ModelCheckpointOptions {
   mode?: MonitorMode;
   /** Save only when the monitored value improves (default true); false saves after every epoch. */
   saveBestOnly?: boolean;
-  /** Writes the state dict (default: the library's atomic save from tensorgrad's io). */
+  /**
+   * Writes the state dict. By default a path ending in `.safetensors` gets that format (PyTorch
+   * loads it with safetensors.torch.load_file) and any other the library's `.tg` (io.save);
+   * both are written atomically.
+   */
   save?: (stateDict: StateDict, path: string) => Promise<void>;
 }
 
@@ -203,6 +207,6 @@ export class ModelCheckpoint extends WatchingCallback implements Callback {
 
 // Loaded on first use, so this module does not depend on io at load time.
 async function defaultSave(stateDict: StateDict, path: string): Promise<void> {
-  const io = (await import('../io/index.js')) as unknown as { save(obj: unknown, path: string): Promise<void> };
-  await io.save(stateDict, path);
+  const io = await import('../io/index.js');
+  await (path.endsWith('.safetensors') ? io.saveSafetensors(stateDict, path) : io.save(stateDict, path));
 }
