@@ -5,3 +5,4 @@
 export { readCsv, readCsvSync, type CsvData, type ReadCsvOptions } from './csv.js';
 export { readIdx, readIdxSync } from './idx.js';
 export { load, loadSync, save, saveSync } from './save.js';
+export { type DynamicAxes, exportOnnx, exportOnnxSync, exportOnnxToBuffer, type ExportOnnxOptions } from './onnx/export.js';

@@ -1,0 +1,305 @@
+/**
+ * ONNX conversions of the ops that report to the tracer (lib/trace_hook.ts): elementwise
+ * math, activations, softmax, matmul and F.linear, reductions, views, joins, and the
+ * functional forms behind Conv2d, the pooling layers and batch norm (so a layer and its
+ * functional form convert the same way, from the options the op has already resolved).
+ *
+ * Each converter also says which output dimensions follow a dynamic axis (Sym), so that a
+ * Reshape can keep them dynamic: see reshapeNode.
+ */
+import { full, zeros } from '../../creation.js';
+import { ArgumentError } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { attr } from './onnx_proto.js';
+import { type OnnxTracer, registerOp, type Sym } from './trace.js';
+
+type Operand = Tensor | number | null | undefined;
+
+const positive = (d: number, ndim: number): number => (d < 0 ? d + ndim : d);
+const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+function refuse(op: string, why: string): never {
+  throw new ArgumentError(`exportOnnx: ${op} ${why} has no ONNX conversion`);
+}
+
+/** Right-aligned broadcast of two operands' symbols: a dimension is symbolic if either side's is. */
+function broadcastSyms(a: readonly Sym[], b: readonly Sym[]): Sym[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => a[a.length - n + i] ?? b[b.length - n + i] ?? null);
+}
+
+const ACTIVATION_OPS: Record<string, string> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' };
+
+/** The activation of F.linear's and conv2d's epilogue, or of an activation op, applied to value x. */
+function activationNode(t: OnnxTracer, x: string, activation: string, negativeSlope: number): string {
+  if (activation === 'identity') return x;
+  if (activation === 'leakyRelu') return t.emit1('LeakyRelu', [x], { alpha: attr.float(negativeSlope) });
+  const opType = ACTIVATION_OPS[activation];
+  if (opType === undefined) refuse(activation, 'as an activation');
+  return t.emit1(opType, [x]);
+}
+
+for (const kind of ['relu', 'sigmoid', 'tanh', 'leakyRelu']) {
+  registerOp(kind, (t, [x], out, p) => t.bind(out, activationNode(t, t.value(x!), kind, p.negativeSlope as number), t.syms(x!)));
+}
+
+const UNARY: Record<string, string> = { neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', abs: 'Abs' };
+for (const [kind, opType] of Object.entries(UNARY)) {
+  registerOp(kind, (t, [x], out) => t.bind(out, t.emit1(opType, [t.value(x!)]), t.syms(x!)));
+}
+
+const BINARY: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
+for (const [kind, opType] of Object.entries(BINARY)) {
+  registerOp(kind, (t, [a, b], out) => {
+    t.bind(out, t.emit1(opType, [t.value(a!), t.value(b!)]), broadcastSyms(t.syms(a!), t.syms(b!)));
+  });
+}
+
+registerOp('alias', (t, [x], out) => t.bind(out, t.value(x!), t.syms(x!)));
+
+for (const [kind, opType] of [['softmax', 'Softmax'], ['logSoftmax', 'LogSoftmax']] as const) {
+  // Opset 13's Softmax normalises along one axis, as torch does (before 13 it flattened from axis on).
+  registerOp(kind, (t, [x], out, p) => t.bind(out, t.emit1(opType, [t.value(x!)], { axis: attr.int(p.dim as number) }), t.syms(x!)));
+}
+
+registerOp('step', (t, [x], out) => {
+  const positiveMask = t.emit1('Greater', [t.value(x!), t.value(0)]);
+  t.bind(out, t.emit1('Cast', [positiveMask], { to: attr.int(1) }), t.syms(x!));
+});
+
+registerOp('clamp', (t, [x], out, p) => {
+  const bound = (v: number): string => (Number.isFinite(v) ? t.value(v) : '');
+  const inputs = [t.value(x!), bound(p.min as number), bound(p.max as number)];
+  while (inputs[inputs.length - 1] === '') inputs.pop();
+  t.bind(out, t.emit1('Clip', inputs), t.syms(x!));
+});
+
+registerOp('matmul', (t, [a, b], out) => {
+  const as = t.syms(a!);
+  const bs = t.syms(b!);
+  const left = as.length === 1 ? [null, as[0]!] : as;
+  const right = bs.length === 1 ? [bs[0]!, null] : bs;
+  const syms = [...broadcastSyms(left.slice(0, -2), right.slice(0, -2)), ...(as.length === 1 ? [] : [left.at(-2)!]), ...(bs.length === 1 ? [] : [right.at(-1)!])];
+  t.bind(out, t.emit1('MatMul', [t.value(a!), t.value(b!)]), syms);
+});
+
+/** x·Wᵀ + b: Gemm (transB) for a 2-D x, else MatMul with the transposed weight and Add. */
+function linearNode(t: OnnxTracer, x: Tensor, weight: Tensor, bias: Tensor | null): string {
+  const w = t.value(weight);
+  if (x.ndim === 2) return t.emit1('Gemm', bias === null ? [t.value(x), w] : [t.value(x), w, t.value(bias)], { transB: attr.int(1) });
+  const product = t.emit1('MatMul', [t.value(x), t.emit1('Transpose', [w], { perm: attr.ints([1, 0]) })]);
+  return bias === null ? product : t.emit1('Add', [product, t.value(bias)]);
+}
+
+registerOp('linear', (t, [x, weight, bias], out, p) => {
+  const y = linearNode(t, x as Tensor, weight as Tensor, bias as Tensor | null);
+  t.bind(out, activationNode(t, y, p.activation as string, p.negativeSlope as number), [...t.syms(x!).slice(0, -1), null]);
+});
+
+// ---- reductions --------------------------------------------------------------------------
+
+function reduceNode(t: OnnxTracer, opType: string, x: Tensor, dims: readonly number[], keepdim: boolean): { name: string; syms: Sym[] } {
+  const axes = dims.map((d) => positive(d, x.ndim));
+  const inputs = [t.value(x)];
+  const attributes = { keepdims: attr.int(keepdim ? 1 : 0) } as Record<string, ReturnType<typeof attr.int>>;
+  if (axes.length > 0) {
+    if (t.axesGoAsInput(opType)) inputs.push(t.int64s(axes));
+    else attributes.axes = attr.ints(axes);
+  }
+  const syms = t.syms(x);
+  const all = axes.length === 0;
+  const kept = keepdim ? syms.map((s, i) => (all || axes.includes(i) ? null : s)) : syms.filter((_, i) => !all && !axes.includes(i));
+  return { name: t.emit1(opType, inputs, attributes), syms: kept };
+}
+
+const REDUCE: Record<string, string> = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin' };
+for (const [kind, opType] of Object.entries(REDUCE)) {
+  registerOp(kind, (t, [x], out, p) => {
+    const r = reduceNode(t, opType, x as Tensor, p.dims as number[], p.keepdim as boolean);
+    t.bind(out, r.name, r.syms);
+  });
+}
+
+// ---- views -------------------------------------------------------------------------------
+
+/**
+ * Reshape x to output's shape, keeping dynamic dimensions dynamic. Leading dimensions that
+ * keep their size and position are copied (shape entry 0) when they are symbolic; the
+ * symbolic dimensions after that prefix must all land in one output entry, which becomes -1
+ * (the other entries are fixed sizes). A reshape that spreads a dynamic dimension over
+ * several entries cannot stay valid for other sizes and is refused.
+ */
+export function reshapeNode(t: OnnxTracer, x: Tensor, output: Tensor, target: readonly number[] = output.shape): void {
+  const inShape = x.shape;
+  const inSyms = t.syms(x);
+  const outShape = output.shape;
+  const shape = [...outShape];
+  const syms: Sym[] = outShape.map(() => null);
+  let k = 0;
+  for (; k < outShape.length && k < inShape.length && outShape[k] === inShape[k]; k++) {
+    if (inSyms[k] !== null) [shape[k], syms[k]] = [0, inSyms[k]!];
+  }
+  const restSyms = inSyms.slice(k).filter((s) => s !== null);
+  if (restSyms.length > 0) {
+    const dynamicSize = product(inShape.slice(k).filter((_, i) => inSyms[k + i] !== null));
+    let j = target.indexOf(-1, k);
+    if (j < 0) j = outShape.findIndex((d, i) => i >= k && d % dynamicSize === 0);
+    if (j < 0) {
+      throw new ArgumentError(
+        `exportOnnx: reshape from [${inShape.join(', ')}] to [${target.join(', ')}] cannot keep dimension(s) ${restSyms.join(', ')} dynamic ` +
+          '(their sizes must end up in one dimension of the result); leave them out of dynamicAxes or reshape differently',
+      );
+    }
+    shape[j] = -1;
+    syms[j] = restSyms.length === 1 && outShape[j] === dynamicSize ? restSyms[0]! : t.derived(restSyms);
+  }
+  t.bind(output, t.emit1('Reshape', [t.value(x), t.int64s(shape)]), syms);
+}
+
+registerOp('reshape', (t, [x], out, p) => reshapeNode(t, x as Tensor, out, p.shape as number[]));
+
+function transposeNode(t: OnnxTracer, x: Tensor, out: Tensor, perm: readonly number[]): void {
+  const syms = t.syms(x);
+  t.bind(out, t.emit1('Transpose', [t.value(x)], { perm: attr.ints(perm) }), perm.map((d) => syms[d] ?? null));
+}
+
+registerOp('transpose', (t, [x], out, p) => {
+  const n = (x as Tensor).ndim;
+  const perm = Array.from({ length: n }, (_, i) => i);
+  const [a, b] = [positive(p.dim0 as number, n), positive(p.dim1 as number, n)];
+  [perm[a], perm[b]] = [perm[b]!, perm[a]!];
+  transposeNode(t, x as Tensor, out, perm);
+});
+
+registerOp('permute', (t, [x], out, p) => {
+  const n = (x as Tensor).ndim;
+  transposeNode(t, x as Tensor, out, (p.dims as number[]).map((d) => positive(d, n)));
+});
+
+registerOp('select', (t, [x], out, p) => {
+  const index = t.constant(BigInt64Array.of(BigInt(p.index as number)), [], 'int64');
+  t.bind(out, t.emit1('Gather', [t.value(x!), index], { axis: attr.int(0) }), t.syms(x!).slice(1));
+});
+
+registerOp('narrow', (t, [x], out, p) => {
+  const input = x as Tensor;
+  const dim = positive(p.dim as number, input.ndim);
+  const start = positive(p.start as number, input.shape[dim]!);
+  const inputs = [t.value(input), t.int64s([start]), t.int64s([start + (p.length as number)]), t.int64s([dim])];
+  t.bind(out, t.emit1('Slice', inputs), t.syms(input).map((s, i) => (i === dim ? null : s)));
+});
+
+/** The symbols of tensors joined along axis: shared dimensions as the first's, the joined one derived. */
+function joinedSyms(t: OnnxTracer, list: readonly Tensor[], axis: number, rank: number): Sym[] {
+  const all = list.map((x) => t.syms(x));
+  return Array.from({ length: rank }, (_, i) => (i === axis ? t.derived(all.map((s) => s[i] ?? null)) : (all.find((s) => s[i] != null)?.[i] ?? null)));
+}
+
+registerOp('cat', (t, list, out, p) => {
+  const tensors = list as Tensor[];
+  const axis = positive(p.dim as number, out.ndim);
+  t.bind(out, t.emit1('Concat', tensors.map((x) => t.value(x)), { axis: attr.int(axis) }), joinedSyms(t, tensors, axis, out.ndim));
+});
+
+registerOp('stack', (t, list, out, p) => {
+  const tensors = list as Tensor[];
+  const axis = positive(p.dim as number, out.ndim);
+  const axes = t.int64s([axis]);
+  const parts = tensors.map((x) => t.emit1('Unsqueeze', [t.value(x), axes]));
+  const syms = t.syms(tensors[0]!);
+  syms.splice(axis, 0, null);
+  t.bind(out, t.emit1('Concat', parts, { axis: attr.int(axis) }), syms);
+});
+
+// ---- convolution, pooling, normalisation ---------------------------------------------------
+
+/** Symbols of an (N, C, H, W) result whose H and W are computed from the input's. */
+function spatialSyms(t: OnnxTracer, x: Tensor): Sym[] {
+  const s = t.syms(x);
+  return [s[0] ?? null, null, t.derived([s[2] ?? null]), t.derived([s[3] ?? null])];
+}
+
+registerOp('conv2d', (t, [x, weight, bias], out, p) => {
+  const w = weight as Tensor;
+  const [top, bottom, left, right] = p.padding as number[];
+  const inputs = [t.value(x!), t.value(w), ...(bias === null ? [] : [t.value(bias!)])];
+  const conv = t.emit1('Conv', inputs, {
+    kernel_shape: attr.ints(w.shape.slice(2)),
+    strides: attr.ints(p.stride as number[]),
+    pads: attr.ints([top!, left!, bottom!, right!]),
+    dilations: attr.ints(p.dilation as number[]),
+    group: attr.int(p.groups as number),
+  });
+  t.bind(out, activationNode(t, conv, p.activation as string, p.negativeSlope as number), spatialSyms(t, x as Tensor));
+});
+
+function requireBatched(op: string, x: Operand): Tensor {
+  const input = x as Tensor;
+  if (input.ndim !== 4) refuse(op, `on ${input.ndim}-D input (ONNX pools (N, C, H, W); add the batch dimension)`);
+  return input;
+}
+
+function windowAttributes(p: Record<string, unknown>): Record<string, ReturnType<typeof attr.ints>> {
+  const [pH, pW] = p.padding as number[];
+  return {
+    kernel_shape: attr.ints(p.kernel as number[]),
+    strides: attr.ints(p.stride as number[]),
+    pads: attr.ints([pH!, pW!, pH!, pW!]),
+    ceil_mode: attr.int(p.ceilMode ? 1 : 0),
+  };
+}
+
+registerOp('maxPool2d', (t, [x], out, p) => {
+  const input = requireBatched('maxPool2d', x);
+  const node = t.emit1('MaxPool', [t.value(input)], { ...windowAttributes(p), dilations: attr.ints(p.dilation as number[]) });
+  t.bind(out, node, spatialSyms(t, input));
+});
+
+registerOp('avgPool2d', (t, [x], out, p) => {
+  const input = requireBatched('avgPool2d', x);
+  if ((p.divisor as number) > 0) refuse('avgPool2d', 'with divisorOverride');
+  const node = t.emit1('AveragePool', [t.value(input)], { ...windowAttributes(p), count_include_pad: attr.int(p.countIncludePad ? 1 : 0) });
+  t.bind(out, node, spatialSyms(t, input));
+});
+
+registerOp('adaptiveAvgPool2d', (t, [x], out, p) => {
+  const input = requireBatched('adaptiveAvgPool2d', x);
+  const [oh, ow] = p.outputSize as [number, number];
+  const [h, w] = input.shape.slice(2) as [number, number];
+  const syms = t.syms(input);
+  if (oh === 1 && ow === 1) {
+    t.bind(out, t.emit1('GlobalAveragePool', [t.value(input)]), [syms[0] ?? null, null, null, null]);
+    return;
+  }
+  if (h % oh !== 0 || w % ow !== 0) refuse('adaptiveAvgPool2d', `from ${h}x${w} to ${oh}x${ow} (only a 1x1 output, or sizes that divide the input's, convert)`);
+  const kernel = [h / oh, w / ow];
+  const node = t.emit1('AveragePool', [t.value(input)], { kernel_shape: attr.ints(kernel), strides: attr.ints(kernel) });
+  t.bind(out, node, [syms[0] ?? null, null, null, null]);
+});
+
+registerOp('batchNorm', (t, [x, weight, bias, mean, variance], out, p) => {
+  const input = x as Tensor;
+  const channels = input.shape[1]!;
+  const scale = t.value((weight as Tensor | null) ?? full([channels], 1));
+  const shift = t.value((bias as Tensor | null) ?? zeros([channels]));
+  const eps = p.eps as number;
+  if (!p.training) {
+    const inputs = [t.value(input), scale, shift, t.value(mean as Tensor), t.value(variance as Tensor)];
+    t.bind(out, t.emit1('BatchNormalization', inputs, { epsilon: attr.float(eps) }), t.syms(input));
+    return;
+  }
+  // Batch statistics (trackRunningStats false keeps using them in eval): per channel over
+  // every other dimension, with the biased variance, as the native kernel normalises.
+  const axes = Array.from({ length: input.ndim }, (_, i) => i).filter((i) => i !== 1);
+  const reduceMean = (v: string): string => {
+    const attributes: Record<string, ReturnType<typeof attr.int>> = { keepdims: attr.int(1) };
+    if (t.axesGoAsInput('ReduceMean')) return t.emit1('ReduceMean', [v, t.int64s(axes)], attributes);
+    return t.emit1('ReduceMean', [v], { ...attributes, axes: attr.ints(axes) });
+  };
+  const centred = t.emit1('Sub', [t.value(input), reduceMean(t.value(input))]);
+  const varianceOfBatch = reduceMean(t.emit1('Mul', [centred, centred]));
+  const normalised = t.emit1('Div', [centred, t.emit1('Sqrt', [t.emit1('Add', [varianceOfBatch, t.value(eps)])])]);
+  const perChannel = t.int64s([channels, ...Array<number>(input.ndim - 2).fill(1)]);
+  const scaled = t.emit1('Mul', [normalised, t.emit1('Reshape', [scale, perChannel])]);
+  t.bind(out, t.emit1('Add', [scaled, t.emit1('Reshape', [shift, perChannel])]), t.syms(input));
+});
