@@ -223,6 +223,71 @@ describe('exportOnnx: models', () => {
   });
 });
 
+describe('exportOnnx: recurrent layers', () => {
+  const seqAxes = (...names: string[]): io.DynamicAxes => Object.fromEntries(names.map((n) => [n, { 0: 'steps', 1: 'batch' }]));
+
+  it('a 2-layer bidirectional LSTM: output and [hN, cN], dynamic steps and batch', async () => {
+    const lstm = new nn.LSTM(5, 8, { numLayers: 2, bidirectional: true });
+    await roundTrip('lstm-2layer-bi', lstm as unknown as AnyModule, [randn(6, 3, 5)], [[randn(4, 2, 5)], [randn(9, 5, 5)]], {
+      dynamicAxes: { ...seqAxes('input', 'output0'), output1: { 1: 'batch' }, output2: { 1: 'batch' } },
+    });
+  });
+
+  it('a batch-first LSTM given [h0, c0], inside a custom module', async () => {
+    class Tagger extends nn.Module<[Tensor, Tensor, Tensor], Tensor[]> {
+      lstm = new nn.LSTM(4, 6, { batchFirst: true, numLayers: 2 });
+      head = new nn.Linear(6, 3);
+      forward(x: Tensor, h0: Tensor, c0: Tensor): Tensor[] {
+        const [out, [hN, cN]] = this.lstm.call(x, [h0, c0]);
+        return [this.head.call(out).logSoftmax(-1), hN.add(cN)];
+      }
+    }
+    const batchOf = (b: number, t: number): Tensor[] => [randn(b, t, 4), randn(2, b, 6), randn(2, b, 6)];
+    await roundTrip('lstm-batch-first-h0c0', new Tagger() as unknown as AnyModule, batchOf(3, 5), [batchOf(2, 7), batchOf(6, 1)], {
+      inputNames: ['x', 'h0', 'c0'],
+      dynamicAxes: { x: { 0: 'batch', 1: 'steps' }, h0: { 1: 'batch' }, c0: { 1: 'batch' } },
+    });
+  });
+
+  it('a 3-layer bidirectional batch-first GRU with h0', async () => {
+    class Encoder extends nn.Module<[Tensor, Tensor], Tensor[]> {
+      gru = new nn.GRU(4, 6, { numLayers: 3, batchFirst: true, bidirectional: true });
+      forward(x: Tensor, h0: Tensor): Tensor[] {
+        const [out, hN] = this.gru.call(x, h0);
+        return [out, hN];
+      }
+    }
+    const batchOf = (b: number, t: number): Tensor[] => [randn(b, t, 4), randn(6, b, 6)];
+    await roundTrip('gru-3layer-bi-batch-first', new Encoder() as unknown as AnyModule, batchOf(2, 5), [batchOf(4, 3), batchOf(1, 8)], {
+      dynamicAxes: { input0: { 0: 'batch', 1: 'steps' }, input1: { 1: 'batch' } },
+    });
+  });
+
+  it('GRU and RNN (tanh and relu, with and without biases)', async () => {
+    const gru = new nn.GRU(3, 5);
+    await roundTrip('gru', gru as unknown as AnyModule, [randn(4, 2, 3)], [[randn(6, 3, 3)]], { dynamicAxes: seqAxes('input') });
+    const tanh = new nn.RNN(3, 5, { numLayers: 2, bidirectional: true });
+    await roundTrip('rnn-tanh', tanh as unknown as AnyModule, [randn(4, 2, 3)], [[randn(6, 3, 3)]], { dynamicAxes: seqAxes('input') });
+    const relu = new nn.RNN(3, 5, { nonlinearity: 'relu', bias: false, batchFirst: true });
+    await roundTrip('rnn-relu-nobias', relu as unknown as AnyModule, [randn(2, 4, 3)], [[randn(3, 6, 3)]], { dynamicAxes: { input: { 0: 'batch', 1: 'steps' } } });
+  });
+
+  it('refuses projections, packed sequences and unbatched input', () => {
+    const proj = new nn.LSTM(3, 5, { projSize: 2 });
+    expect(thrown(() => io.exportOnnxToBuffer(proj as unknown as AnyModule, randn(4, 2, 3))).message).toMatch(/nn\.LSTM with projSize 2 has no ONNX conversion/);
+    const gru = new nn.GRU(3, 5);
+    expect(thrown(() => io.exportOnnxToBuffer(gru as unknown as AnyModule, randn(4, 3))).message).toMatch(/nn\.GRU on 2-D \(unbatched\) input/);
+    class Packed extends nn.Module {
+      gru = new nn.GRU(3, 5);
+      forward(x: Tensor): Tensor {
+        const packed = nn.utils.rnn.packPaddedSequence(x, [4, 2]);
+        return this.gru.call(packed)[1];
+      }
+    }
+    expect(thrown(() => io.exportOnnxToBuffer(new Packed(), randn(4, 2, 3))).message).toMatch(/nn\.GRU on a PackedSequence has no ONNX conversion/);
+  });
+});
+
 // ---- refusals ---------------------------------------------------------------------------
 
 describe('exportOnnx: errors', () => {

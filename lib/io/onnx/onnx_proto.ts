@@ -11,7 +11,7 @@ export const DataType = { float32: 1, int32: 6, int64: 7 } as const;
 export type ElemType = keyof typeof DataType;
 
 /** AttributeProto.AttributeType values. */
-const AttributeType = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
+const AttributeType = { float: 1, int: 2, string: 3, floats: 6, ints: 7, strings: 8 } as const;
 
 /** A node attribute with its type stated (an ONNX int and float are different attributes). */
 export type Attribute =
@@ -19,7 +19,8 @@ export type Attribute =
   | { type: 'int'; value: Int64 }
   | { type: 'string'; value: string }
   | { type: 'floats'; value: readonly number[] }
-  | { type: 'ints'; value: readonly Int64[] };
+  | { type: 'ints'; value: readonly Int64[] }
+  | { type: 'strings'; value: readonly string[] };
 
 export const attr = {
   float: (value: number): Attribute => ({ type: 'float', value }),
@@ -27,6 +28,7 @@ export const attr = {
   string: (value: string): Attribute => ({ type: 'string', value }),
   floats: (value: readonly number[]): Attribute => ({ type: 'floats', value }),
   ints: (value: readonly Int64[]): Attribute => ({ type: 'ints', value }),
+  strings: (value: readonly string[]): Attribute => ({ type: 'strings', value }),
 };
 
 export interface NodeData {
@@ -87,6 +89,9 @@ function writeAttribute(w: ProtoWriter, name: string, a: Attribute): void {
       break;
     case 'ints':
       w.packedInts(8, a.value);
+      break;
+    case 'strings':
+      for (const s of a.value) w.string(9, s);
       break;
   }
 }
