@@ -144,7 +144,8 @@ describe('exportOnnx: models', () => {
       new nn.Conv2d(4, 4, 3, { padding: 'same', groups: 2, dilation: 2, bias: false }),
       new nn.Sigmoid(),
       new nn.AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false }),
-      new nn.AvgPool2d(2, { ceilMode: false }),
+      new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }),
+      new nn.AvgPool2d(2, { ceilMode: true }),
       new nn.AdaptiveAvgPool2d(1),
       new nn.Flatten(),
       new nn.BatchNorm1d(4, { affine: false }),
@@ -339,6 +340,8 @@ describe('exportOnnx: errors', () => {
       [() => io.exportOnnxToBuffer(mlp, x, { dynamicAxes: { input: 'batch' } as never }), /a list of axes or an object of dimension names/],
       [() => io.exportOnnxToBuffer(mlp, x, { dynamicAxes: { input: { 0: '' } } }), /dynamicAxes.input\[0\] must be a non-empty string/],
       [() => io.exportOnnxSync(mlp, x, ''), /exportOnnxSync: path must be a non-empty string/],
+      [() => io.exportOnnxToBuffer(mlp, x, { inputNames: ['0.weight'] }), /input name "0.weight" is also the state-dict key/],
+      [() => io.exportOnnxToBuffer(mlp, x, { outputNames: ['0.weight'] }), /output name "0.weight" is already a name in the graph/],
     ];
     for (const [call, message] of cases) {
       const e = thrown(call);
@@ -371,6 +374,8 @@ describe('exportOnnx: errors', () => {
     expect(thrown(() => io.exportOnnxToBuffer(divisor, randn(1, 1, 4, 4))).message).toMatch(/avgPool2d with divisorOverride has no ONNX conversion/);
     const adaptive = new nn.Sequential(new nn.AdaptiveAvgPool2d(3));
     expect(thrown(() => io.exportOnnxToBuffer(adaptive, randn(1, 1, 4, 4))).message).toMatch(/adaptiveAvgPool2d from 4x4 to 3x3/);
+    const ceil = new nn.Sequential(new nn.AvgPool2d(2, { padding: 1, ceilMode: true }));
+    expect(thrown(() => io.exportOnnxToBuffer(ceil, randn(1, 1, 5, 5))).message).toMatch(/avgPool2d with ceilMode where the last window would start in the padding/);
     const unbatched = new nn.Sequential(new nn.MaxPool2d(2));
     expect(thrown(() => io.exportOnnxToBuffer(unbatched, randn(1, 4, 4))).message).toMatch(/maxPool2d on 3-D input/);
   });

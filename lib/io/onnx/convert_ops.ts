@@ -239,8 +239,18 @@ function requireBatched(op: string, x: Operand): Tensor {
   return input;
 }
 
-function windowAttributes(p: Record<string, unknown>): Record<string, ReturnType<typeof attr.ints>> {
+// ONNX's output-size rule for ceil_mode lacks PyTorch's last step (a last window that would
+// start in the right padding is dropped): where that step applies, the shapes would disagree.
+function windowAttributes(op: string, x: Tensor, out: Tensor, p: Record<string, unknown>): Record<string, ReturnType<typeof attr.ints>> {
   const [pH, pW] = p.padding as number[];
+  if (p.ceilMode) {
+    const dilation = (p.dilation as number[] | undefined) ?? [1, 1];
+    for (let i = 0; i < 2; i++) {
+      const [n, k, s, pad] = [x.shape[2 + i]!, (p.kernel as number[])[i]!, (p.stride as number[])[i]!, (p.padding as number[])[i]!];
+      const onnxSize = Math.ceil((n + 2 * pad - dilation[i]! * (k - 1) - 1) / s) + 1;
+      if (onnxSize !== out.shape[2 + i]) refuse(op, `with ceilMode where the last window would start in the padding (input ${x.shape.slice(2).join('x')})`);
+    }
+  }
   return {
     kernel_shape: attr.ints(p.kernel as number[]),
     strides: attr.ints(p.stride as number[]),
@@ -251,14 +261,14 @@ function windowAttributes(p: Record<string, unknown>): Record<string, ReturnType
 
 registerOp('maxPool2d', (t, [x], out, p) => {
   const input = requireBatched('maxPool2d', x);
-  const node = t.emit1('MaxPool', [t.value(input)], { ...windowAttributes(p), dilations: attr.ints(p.dilation as number[]) });
+  const node = t.emit1('MaxPool', [t.value(input)], { ...windowAttributes('maxPool2d', input, out, p), dilations: attr.ints(p.dilation as number[]) });
   t.bind(out, node, spatialSyms(t, input));
 });
 
 registerOp('avgPool2d', (t, [x], out, p) => {
   const input = requireBatched('avgPool2d', x);
   if ((p.divisor as number) > 0) refuse('avgPool2d', 'with divisorOverride');
-  const node = t.emit1('AveragePool', [t.value(input)], { ...windowAttributes(p), count_include_pad: attr.int(p.countIncludePad ? 1 : 0) });
+  const node = t.emit1('AveragePool', [t.value(input)], { ...windowAttributes('avgPool2d', input, out, p), count_include_pad: attr.int(p.countIncludePad ? 1 : 0) });
   t.bind(out, node, spatialSyms(t, input));
 });
 

@@ -83,7 +83,10 @@ function buildModel(fn: string, model: AnyModule, exampleInput: Tensor | readonl
   const dynamicAxes = checkDynamicAxes(fn, opts.dynamicAxes);
   if (activeTracer !== null) throw new ArgumentError(`${fn}: an export is already running (exportOnnx cannot be called from a model's forward)`);
 
-  const tracer = new OnnxTracer(opset, stateNames(model), new Map(model.namedModules().map(([name, m]) => [m as unknown, name])));
+  const state = stateNames(model);
+  const taken = inputNames.find((name) => [...state.values()].includes(name));
+  if (taken !== undefined) throw new ArgumentError(`${fn}: input name ${JSON.stringify(taken)} is also the state-dict key of a parameter or buffer`);
+  const tracer = new OnnxTracer(opset, state, new Map(model.namedModules().map(([name, m]) => [m as unknown, name])));
   inputNames.forEach((name) => tracer.reserve(name));
   const graphInputs = inputs.map((t, i) => {
     const dims = dimsOf(fn, inputNames[i]!, t.shape, dynamicAxes.get(inputNames[i]!), []);

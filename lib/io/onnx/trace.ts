@@ -90,6 +90,7 @@ export class OnnxTracer implements Tracer {
     this.opset = opset;
     this.#stateNames = stateNames;
     this.#moduleNames = moduleNames;
+    for (const name of stateNames.values()) this.#usedNames.add(name);
   }
 
   // ---- the trace_hook interface ------------------------------------------------------------
