@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgumentError, cat, F, io, manualSeed, nn, noGrad, randn, stack, type Tensor, tensor } from '../lib/index.js';
+import { ArgumentError, cat, F, io, manualSeed, nn, noGrad, randn, stack, type Tensor, tensor, where } from '../lib/index.js';
 import { ProtoWriter } from '../lib/io/onnx/protobuf.js';
 import { thrown } from './helpers.js';
 
@@ -189,6 +189,22 @@ describe('exportOnnx: models', () => {
       dynamicAxes: batchAxis('input'),
       opsetVersion,
     });
+  });
+
+  it('masks: comparisons, where, maskedFill and triu / tril', async () => {
+    class Masked extends nn.Module<[Tensor], Tensor[]> {
+      forward(x: Tensor): Tensor[] {
+        const scores = x.matmul(x.transpose(1, 2));
+        const attention = scores.maskedFill(scores.triu(1).ne(0), -1e4).softmax(-1);
+        const leaky = where(x.gt(0), x, x.mul(0.1));
+        const flags = x.lt(0.5).add(x.le(-0.5)).add(x.ge(1)).add(x.eq(0)).add(where(x.lt(0), 1, 0));
+        return [attention.tril(0), leaky, flags, scores.tril(-1)];
+      }
+    }
+    await roundTrip('masks', new Masked() as unknown as AnyModule, [randn(2, 4, 3)], [[randn(5, 4, 3)]], { dynamicAxes: batchAxis('input') });
+    expect(thrown(() => io.exportOnnxToBuffer(new Masked() as unknown as AnyModule, randn(2, 4, 3), { opsetVersion: 13 })).message).toMatch(
+      /triu before opset 14 \(ONNX added Trilu in 14\) has no ONNX conversion/,
+    );
   });
 
   it('several inputs and outputs, cat and stack, and a model that returns one of its inputs', async () => {

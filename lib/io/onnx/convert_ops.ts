@@ -10,11 +10,12 @@
 import { full, zeros } from '../../creation.js';
 import { ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import { attr } from './onnx_proto.js';
+import { attr, DataType } from './onnx_proto.js';
 import { type OnnxTracer, registerOp, type Sym } from './trace.js';
 
 type Operand = Tensor | number | null | undefined;
 
+const BOOL = 9; // TensorProto.DataType BOOL
 const positive = (d: number, ndim: number): number => (d < 0 ? d + ndim : d);
 const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
@@ -52,6 +53,40 @@ const BINARY: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div
 for (const [kind, opType] of Object.entries(BINARY)) {
   registerOp(kind, (t, [a, b], out) => {
     t.bind(out, t.emit1(opType, [t.value(a!), t.value(b!)]), broadcastSyms(t.syms(a!), t.syms(b!)));
+  });
+}
+
+// Comparisons give float32 1/0, as tensorgrad has no bool dtype: the ONNX bool result is cast.
+const COMPARE: Record<string, [string, boolean]> = {
+  eq: ['Equal', false],
+  ne: ['Equal', true],
+  lt: ['Less', false],
+  le: ['LessOrEqual', false],
+  gt: ['Greater', false],
+  ge: ['GreaterOrEqual', false],
+};
+for (const [kind, [opType, negate]] of Object.entries(COMPARE)) {
+  registerOp(kind, (t, [a, b], out) => {
+    const input = a as Tensor;
+    // A number is compared in the input's type (ONNX does not mix types).
+    const other = typeof b === 'number' ? t.constant(input.dtype === 'int32' ? Int32Array.of(b) : Float32Array.of(b), [], input.dtype) : t.value(b!);
+    const result = t.emit1(opType, [t.value(input), other]);
+    const truth = negate ? t.emit1('Not', [result]) : result;
+    t.bind(out, t.emit1('Cast', [truth], { to: attr.int(DataType.float32) }), broadcastSyms(t.syms(input), t.syms(b!)));
+  });
+}
+
+// where(condition, a, b) and maskedFill(input, mask, value) = where(mask, value, input); true is nonzero.
+registerOp('where', (t, [condition, a, b], out) => {
+  const truth = t.emit1('Cast', [t.value(condition!)], { to: attr.int(BOOL) });
+  t.bind(out, t.emit1('Where', [truth, t.value(a!), t.value(b!)]), broadcastSyms(broadcastSyms(t.syms(condition!), t.syms(a!)), t.syms(b!)));
+});
+
+for (const kind of ['triu', 'tril']) {
+  registerOp(kind, (t, [x], out, p) => {
+    if (t.opset < 14) refuse(kind, 'before opset 14 (ONNX added Trilu in 14)');
+    const k = t.constant(BigInt64Array.of(BigInt(p.diagonal as number)), [], 'int64');
+    t.bind(out, t.emit1('Trilu', [t.value(x!), k], { upper: attr.int(kind === 'triu' ? 1 : 0) }), t.syms(x!));
   });
 }
 
