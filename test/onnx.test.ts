@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, cat, F, io, manualSeed, nn, noGrad, randn, stack, type Tensor, tensor, where } from '../lib/index.js';
 import { ProtoWriter } from '../lib/io/onnx/protobuf.js';
+import { native } from '../lib/native.js';
+import { activeTracer } from '../lib/trace_hook.js';
 import { thrown } from './helpers.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -254,6 +256,32 @@ print([show(v) for v in m.graph.input], [show(v) for v in m.graph.output], m.ir_
     const named = io.exportOnnxToBuffer(model, randn(2, 1, 6, 6), { dynamicAxes: { input: { 0: 'n' }, output: { 0: 'batch' } } });
     const again = spawnSync(python, ['-c', dims], { input: named, encoding: 'utf8' });
     expect(again.stdout.trim()).toBe("[['n', 1, 6, 6]] [['batch', 3]] 8 17 tensorgrad");
+  });
+
+  it('stores a weight shared by two layers once, under its first state-dict key', async () => {
+    const first = new nn.Linear(5, 5);
+    const second = new nn.Linear(5, 5);
+    second.weight = first.weight;
+    const model = new nn.Sequential(first, new nn.Tanh(), second);
+    const bytes = await roundTrip('tied', model as AnyModule, [randn(2, 5)], [[randn(3, 5)]], { dynamicAxes: batchAxis('input') });
+    expect(bytes.includes(Buffer.from('0.weight'))).toBe(true);
+    expect(bytes.includes(Buffer.from('2.weight'))).toBe(false);
+    expect(bytes.includes(Buffer.from('2.bias'))).toBe(true);
+  });
+
+  it('leaves nothing behind: the native binding and Module.call are as before, after a failed export too', () => {
+    const binding = native as unknown as Record<string, unknown>;
+    const before = Object.fromEntries(Object.entries(binding));
+    class Broken extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.cumsum(0).add(1);
+      }
+    }
+    expect(thrown(() => io.exportOnnxToBuffer(new Broken(), randn(2, 2)))).toBeInstanceOf(ArgumentError);
+    expect(Object.entries(binding).every(([k, v]) => before[k] === v)).toBe(true);
+    expect(activeTracer).toBeNull();
+    const model = new nn.Sequential(new nn.Linear(2, 2));
+    expect(noGrad(() => model.call(randn(1, 2))).shape).toEqual([1, 2]);
   });
 
   it('runs in eval mode without recording autograd, and restores each module mode', () => {
