@@ -14,14 +14,25 @@ import { native } from '../lib/native.js';
 import { activeTracer } from '../lib/trace_hook.js';
 import { thrown } from './helpers.js';
 
-type Ort = typeof import('onnxruntime-node');
-
 // ---- the two external checkers ---------------------------------------------------------
 
+// What the tests use of onnxruntime-node, typed here so that the tests type-check without it
+// installed (it is not a dependency; .ci/run installs it).
+interface OrtTensor {
+  dims: readonly number[];
+  data: unknown;
+}
+interface Ort {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+  InferenceSession: {
+    create(model: Uint8Array): Promise<{ outputNames: readonly string[]; run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> }>;
+  };
+}
+const ORT_PACKAGE = 'onnxruntime-node';
 let ort: Ort | null = null;
 let ortProblem = '';
 try {
-  ort = await import('onnxruntime-node');
+  ort = (await import(ORT_PACKAGE)) as Ort;
 } catch (e) {
   ortProblem = String((e as Error).message ?? e);
 }
