@@ -10,7 +10,7 @@
 import { full, zeros } from '../../creation.js';
 import { ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import { attr, DataType } from './onnx_proto.js';
+import { attr, type Attribute, DataType } from './onnx_proto.js';
 import { type OnnxTracer, registerOp, type Sym } from './trace.js';
 
 type Operand = Tensor | number | null | undefined;
@@ -133,18 +133,23 @@ registerOp('linear', (t, [x, weight, bias], out, p) => {
 
 // ---- reductions --------------------------------------------------------------------------
 
-function reduceNode(t: OnnxTracer, opType: string, x: Tensor, dims: readonly number[], keepdim: boolean): { name: string; syms: Sym[] } {
-  const axes = dims.map((d) => positive(d, x.ndim));
-  const inputs = [t.value(x)];
-  const attributes = { keepdims: attr.int(keepdim ? 1 : 0) } as Record<string, ReturnType<typeof attr.int>>;
+/** A Reduce* node over axes (none: every axis), which go as an input or an attribute as the opset wants. */
+function reduceValue(t: OnnxTracer, opType: string, value: string, axes: readonly number[], keepdim: boolean): string {
+  const inputs = [value];
+  const attributes: Record<string, Attribute> = { keepdims: attr.int(keepdim ? 1 : 0) };
   if (axes.length > 0) {
     if (t.axesGoAsInput(opType)) inputs.push(t.int64s(axes));
     else attributes.axes = attr.ints(axes);
   }
+  return t.emit1(opType, inputs, attributes);
+}
+
+function reduceNode(t: OnnxTracer, opType: string, x: Tensor, dims: readonly number[], keepdim: boolean): { name: string; syms: Sym[] } {
+  const axes = dims.map((d) => positive(d, x.ndim));
   const syms = t.syms(x);
   const all = axes.length === 0;
   const kept = keepdim ? syms.map((s, i) => (all || axes.includes(i) ? null : s)) : syms.filter((_, i) => !all && !axes.includes(i));
-  return { name: t.emit1(opType, inputs, attributes), syms: kept };
+  return { name: reduceValue(t, opType, t.value(x), axes, keepdim), syms: kept };
 }
 
 const REDUCE: Record<string, string> = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin' };
@@ -276,7 +281,7 @@ function requireBatched(op: string, x: Operand): Tensor {
 
 // ONNX's output-size rule for ceil_mode lacks PyTorch's last step (a last window that would
 // start in the right padding is dropped): where that step applies, the shapes would disagree.
-function windowAttributes(op: string, x: Tensor, out: Tensor, p: Record<string, unknown>): Record<string, ReturnType<typeof attr.ints>> {
+function windowAttributes(op: string, x: Tensor, out: Tensor, p: Record<string, unknown>): Record<string, Attribute> {
   const [pH, pW] = p.padding as number[];
   if (p.ceilMode) {
     const dilation = (p.dilation as number[] | undefined) ?? [1, 1];
@@ -336,11 +341,7 @@ registerOp('batchNorm', (t, [x, weight, bias, mean, variance], out, p) => {
   // Batch statistics (trackRunningStats false keeps using them in eval): per channel over
   // every other dimension, with the biased variance, as the native kernel normalises.
   const axes = Array.from({ length: input.ndim }, (_, i) => i).filter((i) => i !== 1);
-  const reduceMean = (v: string): string => {
-    const attributes: Record<string, ReturnType<typeof attr.int>> = { keepdims: attr.int(1) };
-    if (t.axesGoAsInput('ReduceMean')) return t.emit1('ReduceMean', [v, t.int64s(axes)], attributes);
-    return t.emit1('ReduceMean', [v], { ...attributes, axes: attr.ints(axes) });
-  };
+  const reduceMean = (v: string): string => reduceValue(t, 'ReduceMean', v, axes, true);
   const centred = t.emit1('Sub', [t.value(input), reduceMean(t.value(input))]);
   const varianceOfBatch = reduceMean(t.emit1('Mul', [centred, centred]));
   const normalised = t.emit1('Div', [centred, t.emit1('Sqrt', [t.emit1('Add', [varianceOfBatch, t.value(eps)])])]);

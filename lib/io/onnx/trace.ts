@@ -9,7 +9,7 @@
  * How: while it is active (lib/trace_hook.ts), every op with a conversion reports its inputs,
  * output and resolved options; the converter for that kind (convert_ops.ts) emits nodes and
  * binds the output tensor to an ONNX value name. Module.call hands each module here first:
- * one with a module converter (convert_modules.ts: Flatten, the recurrent layers) runs with
+ * one with a module converter (Flatten in convert_modules.ts, the recurrent layers in convert_rnn.ts) runs with
  * tracing paused, for its real output, and is emitted whole; a library module known to have
  * no conversion (nn.Embedding, ...) runs paused and its outputs are marked as its own; any
  * other module is traced through. Values are keyed by the native handle, so two Tensor
