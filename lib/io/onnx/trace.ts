@@ -9,10 +9,10 @@
  * How: while it is active (lib/trace_hook.ts), every op with a conversion reports its inputs,
  * output and resolved options; the converter for that kind (convert_ops.ts) emits nodes and
  * binds the output tensor to an ONNX value name. Module.call hands each module here first:
- * one with a module converter (Flatten in convert_modules.ts, the recurrent layers in convert_rnn.ts) runs with
- * tracing paused, for its real output, and is emitted whole; a library module known to have
- * no conversion (nn.Embedding, ...) runs paused and its outputs are marked as its own; any
- * other module is traced through. Values are keyed by the native handle, so two Tensor
+ * one with a module converter (Flatten in convert_modules.ts, the recurrent layers in
+ * convert_rnn.ts) runs with tracing paused, for its real output, and is emitted whole; a
+ * library module known to have no conversion (nn.Embedding, ...) runs paused and its outputs
+ * are marked as its own; any other module is traced through. Values are keyed by the native handle, so two Tensor
  * objects over one handle are the same value.
  *
  * A tensor the trace did not produce is a constant: an initializer named by its state-dict
