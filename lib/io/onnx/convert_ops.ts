@@ -273,22 +273,36 @@ registerOp('conv2d', (t, [x, weight, bias], out, p) => {
   t.bind(out, activationNode(t, conv, p.activation as string, p.negativeSlope as number), spatialSyms(t, x as Tensor));
 });
 
-function requireBatched(op: string, x: Operand): Tensor {
-  const input = x as Tensor;
-  if (input.ndim !== 4) refuse(op, `on ${input.ndim}-D input (ONNX pools (N, C, H, W); add the batch dimension)`);
-  return input;
+/**
+ * A pooling node over x, (N, C, H, W) or unbatched (C, H, W): ONNX pools 4-D input only, so
+ * an unbatched one gets a batch dimension of 1 for the node and loses it after.
+ */
+function poolNode(t: OnnxTracer, x: Tensor, out: Tensor, opType: string, attributes: Record<string, Attribute>, spatial: Sym[]): void {
+  const unbatched = x.ndim === 3;
+  const batchAxis = unbatched ? t.int64s([0]) : '';
+  const input = unbatched ? t.emit1('Unsqueeze', [t.value(x), batchAxis]) : t.value(x);
+  const pooled = t.emit1(opType, [input], attributes);
+  const syms = t.syms(x);
+  const leading = unbatched ? [null] : [syms[0] ?? null, null];
+  t.bind(out, unbatched ? t.emit1('Squeeze', [pooled, batchAxis]) : pooled, [...leading, ...spatial]);
+}
+
+// The symbols of a pool's H and W, computed from the input's.
+function pooledSyms(t: OnnxTracer, x: Tensor): Sym[] {
+  return t.syms(x).slice(-2).map((s) => t.derived([s]));
 }
 
 // ONNX's output-size rule for ceil_mode lacks PyTorch's last step (a last window that would
 // start in the right padding is dropped): where that step applies, the shapes would disagree.
 function windowAttributes(op: string, x: Tensor, out: Tensor, p: Record<string, unknown>): Record<string, Attribute> {
   const [pH, pW] = p.padding as number[];
+  const size = x.shape.slice(-2);
   if (p.ceilMode) {
     const dilation = (p.dilation as number[] | undefined) ?? [1, 1];
     for (let i = 0; i < 2; i++) {
-      const [n, k, s, pad] = [x.shape[2 + i]!, (p.kernel as number[])[i]!, (p.stride as number[])[i]!, (p.padding as number[])[i]!];
+      const [n, k, s, pad] = [size[i]!, (p.kernel as number[])[i]!, (p.stride as number[])[i]!, (p.padding as number[])[i]!];
       const onnxSize = Math.ceil((n + 2 * pad - dilation[i]! * (k - 1) - 1) / s) + 1;
-      if (onnxSize !== out.shape[2 + i]) refuse(op, `with ceilMode where the last window would start in the padding (input ${x.shape.slice(2).join('x')})`);
+      if (onnxSize !== out.shape.at(i - 2)) refuse(op, `with ceilMode where the last window would start in the padding (input ${size.join('x')})`);
     }
   }
   return {
@@ -300,31 +314,26 @@ function windowAttributes(op: string, x: Tensor, out: Tensor, p: Record<string, 
 }
 
 registerOp('maxPool2d', (t, [x], out, p) => {
-  const input = requireBatched('maxPool2d', x);
-  const node = t.emit1('MaxPool', [t.value(input)], { ...windowAttributes('maxPool2d', input, out, p), dilations: attr.ints(p.dilation as number[]) });
-  t.bind(out, node, spatialSyms(t, input));
+  const input = x as Tensor;
+  const attributes = { ...windowAttributes('maxPool2d', input, out, p), dilations: attr.ints(p.dilation as number[]) };
+  poolNode(t, input, out, 'MaxPool', attributes, pooledSyms(t, input));
 });
 
 registerOp('avgPool2d', (t, [x], out, p) => {
-  const input = requireBatched('avgPool2d', x);
+  const input = x as Tensor;
   if ((p.divisor as number) > 0) refuse('avgPool2d', 'with divisorOverride');
-  const node = t.emit1('AveragePool', [t.value(input)], { ...windowAttributes('avgPool2d', input, out, p), count_include_pad: attr.int(p.countIncludePad ? 1 : 0) });
-  t.bind(out, node, spatialSyms(t, input));
+  const attributes = { ...windowAttributes('avgPool2d', input, out, p), count_include_pad: attr.int(p.countIncludePad ? 1 : 0) };
+  poolNode(t, input, out, 'AveragePool', attributes, pooledSyms(t, input));
 });
 
 registerOp('adaptiveAvgPool2d', (t, [x], out, p) => {
-  const input = requireBatched('adaptiveAvgPool2d', x);
+  const input = x as Tensor;
   const [oh, ow] = p.outputSize as [number, number];
-  const [h, w] = input.shape.slice(2) as [number, number];
-  const syms = t.syms(input);
-  if (oh === 1 && ow === 1) {
-    t.bind(out, t.emit1('GlobalAveragePool', [t.value(input)]), [syms[0] ?? null, null, null, null]);
-    return;
-  }
+  const [h, w] = input.shape.slice(-2) as [number, number];
+  if (oh === 1 && ow === 1) return poolNode(t, input, out, 'GlobalAveragePool', {}, [null, null]);
   if (h % oh !== 0 || w % ow !== 0) refuse('adaptiveAvgPool2d', `from ${h}x${w} to ${oh}x${ow} (only a 1x1 output, or sizes that divide the input's, convert)`);
   const kernel = [h / oh, w / ow];
-  const node = t.emit1('AveragePool', [t.value(input)], { kernel_shape: attr.ints(kernel), strides: attr.ints(kernel) });
-  t.bind(out, node, [syms[0] ?? null, null, null, null]);
+  poolNode(t, input, out, 'AveragePool', { kernel_shape: attr.ints(kernel), strides: attr.ints(kernel) }, [null, null]);
 });
 
 registerOp('batchNorm', (t, [x, weight, bias, mean, variance], out, p) => {
