@@ -363,11 +363,24 @@ describe('exportOnnx: recurrent layers', () => {
     await roundTrip('rnn-relu-nobias', relu as unknown as AnyModule, [randn(2, 4, 3)], [[randn(3, 6, 3)]], { dynamicAxes: { input: { 0: 'batch', 1: 'steps' } } });
   });
 
-  it('refuses projections, packed sequences and unbatched input', () => {
+  it('unbatched (T, F) sequences, with and without initial states', async () => {
+    const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true });
+    await roundTrip('lstm-unbatched', lstm as unknown as AnyModule, [randn(5, 3)], [[randn(8, 3)]], { dynamicAxes: { input: { 0: 'steps' } } });
+    class WithState extends nn.Module<[Tensor, Tensor], Tensor[]> {
+      gru = new nn.GRU(3, 4, { numLayers: 2 });
+      forward(x: Tensor, h0: Tensor): Tensor[] {
+        const [out, hN] = this.gru.call(x, h0);
+        return [out, hN];
+      }
+    }
+    await roundTrip('gru-unbatched-h0', new WithState() as unknown as AnyModule, [randn(5, 3), randn(2, 4)], [[randn(7, 3), randn(2, 4)]], {
+      dynamicAxes: { input0: { 0: 'steps' } },
+    });
+  });
+
+  it('refuses projections and packed sequences', () => {
     const proj = new nn.LSTM(3, 5, { projSize: 2 });
     expect(thrown(() => io.exportOnnxToBuffer(proj as unknown as AnyModule, randn(4, 2, 3))).message).toMatch(/nn\.LSTM with projSize 2 has no ONNX conversion/);
-    const gru = new nn.GRU(3, 5);
-    expect(thrown(() => io.exportOnnxToBuffer(gru as unknown as AnyModule, randn(4, 3))).message).toMatch(/nn\.GRU on 2-D \(unbatched\) input/);
     class Packed extends nn.Module {
       gru = new nn.GRU(3, 5);
       forward(x: Tensor): Tensor {

@@ -10,13 +10,14 @@
  * ONNX's Y is (T, dirs, B, H); Transpose and Reshape make it PyTorch's (T, B, dirs·H), with
  * T and B copied (Reshape's 0), so both stay dynamic.
  *
- * Refused: projSize > 0 (ONNX's LSTM has no projection), packed sequences, unbatched input.
+ * Unbatched input (T, F) and states (layers·dirs, H) get a batch dimension of 1 for the nodes.
+ * Refused: projSize > 0 (ONNX's LSTM has no projection) and packed sequences.
  */
 import { cat, stack } from '../../ops.js';
 import { ArgumentError } from '../../errors.js';
 import { GRU, LSTM, RNN } from '../../nn/rnn.js';
 import { PackedSequence } from '../../nn/rnn_utils.js';
-import { Tensor } from '../../tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { attr, type Attribute } from './onnx_proto.js';
 import { type OnnxTracer, registerModule, type Sym } from './trace.js';
 
@@ -47,9 +48,6 @@ function check(module: Recurrent, args: readonly unknown[]): void {
   if (module.projSize > 0) throw new ArgumentError(`exportOnnx: ${name} with projSize ${module.projSize} has no ONNX conversion (ONNX's LSTM has no projection)`);
   const input = args[0];
   if (input instanceof PackedSequence) throw new ArgumentError(`exportOnnx: ${name} on a PackedSequence has no ONNX conversion (export it on a padded batch)`);
-  if (input instanceof Tensor && input.ndim !== 3) {
-    throw new ArgumentError(`exportOnnx: ${name} on ${input.ndim}-D (unbatched) input has no ONNX conversion (add the batch dimension)`);
-  }
 }
 
 // One layer's weights in ONNX's layout, from PyTorch's, as tensors (computed natively).
@@ -74,17 +72,21 @@ function convert(t: OnnxTracer, module: Recurrent, args: readonly unknown[], out
   const [hN, cN] = Array.isArray(finalState) ? finalState : [finalState, null];
   const dirs = module.directions;
   const inSyms = t.syms(input);
-  // (T, B) positions in the input's layout.
-  const [tAxis, bAxis] = module.batchFirst ? [1, 0] : [0, 1];
-  const stepSym: Sym = inSyms[tAxis] ?? null;
-  const batchSym: Sym = inSyms[bAxis] ?? null;
+  const unbatched = input.ndim === 2;
+  const batchFirst = module.batchFirst && !unbatched;
+  const stepSym: Sym = inSyms[batchFirst ? 1 : 0] ?? null;
+  const batchSym: Sym = unbatched ? null : (inSyms[batchFirst ? 0 : 1] ?? null);
+  const axis1 = unbatched ? t.int64s([1]) : '';
+  // To (T, B, F) and back; unbatched values have B = 1 in between.
+  const batched = (v: string): string => (unbatched ? t.emit1('Unsqueeze', [v, axis1]) : v);
+  const unbatch = (v: string): string => (unbatched ? t.emit1('Squeeze', [v, axis1]) : v);
 
-  let x = t.value(input);
-  if (module.batchFirst) x = t.emit1('Transpose', [x], { perm: attr.ints([1, 0, 2]) });
+  let x = batched(t.value(input));
+  if (batchFirst) x = t.emit1('Transpose', [x], { perm: attr.ints([1, 0, 2]) });
   // Rows [layer·dirs, (layer+1)·dirs) of a given initial state, or '' (ONNX's zeros).
   const initial = (given: Tensor | null, layer: number): string => {
     if (given === null) return '';
-    return t.emit1('Slice', [t.value(given), t.int64s([layer * dirs]), t.int64s([(layer + 1) * dirs]), t.int64s([0])]);
+    return t.emit1('Slice', [batched(t.value(given)), t.int64s([layer * dirs]), t.int64s([(layer + 1) * dirs]), t.int64s([0])]);
   };
   const finalH: string[] = [];
   const finalC: string[] = [];
@@ -112,12 +114,13 @@ function convert(t: OnnxTracer, module: Recurrent, args: readonly unknown[], out
     // (T, dirs, B, H) → (T, B, dirs, H) → (T, B, dirs·H)
     x = t.emit1('Reshape', [t.emit1('Transpose', [y!], { perm: attr.ints([0, 2, 1, 3]) }), byTimeBatch]);
   }
-  if (module.batchFirst) x = t.emit1('Transpose', [x], { perm: attr.ints([1, 0, 2]) });
-  const outSyms: Sym[] = module.batchFirst ? [batchSym, stepSym, null] : [stepSym, batchSym, null];
-  t.bind(out, x, outSyms);
-  const joinLayers = (names: string[]): string => (names.length === 1 ? names[0]! : t.emit1('Concat', names, { axis: attr.int(0) }));
-  t.bind(hN, joinLayers(finalH), [null, batchSym, null]);
-  if (cN !== null) t.bind(cN, joinLayers(finalC), [null, batchSym, null]);
+  if (batchFirst) x = t.emit1('Transpose', [x], { perm: attr.ints([1, 0, 2]) });
+  const outSyms: Sym[] = unbatched ? [stepSym, null] : batchFirst ? [batchSym, stepSym, null] : [stepSym, batchSym, null];
+  t.bind(out, unbatch(x), outSyms);
+  const joinLayers = (names: string[]): string => unbatch(names.length === 1 ? names[0]! : t.emit1('Concat', names, { axis: attr.int(0) }));
+  const stateSyms: Sym[] = unbatched ? [null, null] : [null, batchSym, null];
+  t.bind(hN, joinLayers(finalH), stateSyms);
+  if (cN !== null) t.bind(cN, joinLayers(finalC), stateSyms);
 }
 
 for (const cls of [RNN, LSTM, GRU]) {
