@@ -15,6 +15,8 @@
  * tensors created in forward from a size, loop counts in forward). Reshape keeps a dynamic
  * dimension when it stays in place or ends up alone in one entry (reshapeNode).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { noGrad } from '../../autograd.js';
 import { packageRoot } from '../../addon.js';
 import { ArgumentError } from '../../errors.js';
@@ -28,8 +30,6 @@ import './convert_ops.js';
 import './convert_rnn.js';
 import { encodeModel, type NodeData, type ValueInfoData } from './onnx_proto.js';
 import { OnnxTracer, type Sym } from './trace.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 export type DynamicAxes = Record<string, readonly number[] | Record<number, string>>;
 
