@@ -5,6 +5,7 @@
 import { ArgumentError } from './errors.js';
 import { Activation, native } from './native.js';
 import { activate, binary, checkTensor, matmul as matmulImpl, softmax as softmaxImpl, Tensor, unary } from './tensor.js';
+import { activeTracer } from './trace_hook.js';
 import { checkInt, checkNumber, checkOptions, fail } from './validate.js';
 
 type Operand = Tensor | number;
@@ -82,7 +83,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
   if (opts.negativeSlope !== undefined && activation !== 'leakyRelu') {
     throw new ArgumentError(`linear: options.negativeSlope only applies to activation 'leakyRelu', got activation '${activation}'`);
   }
-  return new Tensor(native.linear(x._h, weight._h, bias ? bias._h : null, Activation[activation], slope));
+  const out = new Tensor(native.linear(x._h, weight._h, bias ? bias._h : null, Activation[activation], slope));
+  if (activeTracer !== null) activeTracer.op('linear', [x, weight, bias ?? null], out, { activation, negativeSlope: slope });
+  return out;
 }
 
 // ---- joins and lookups ----------------------------------------------------------------
@@ -96,14 +99,18 @@ function tensorList(fn: string, tensors: unknown): Tensor[] {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const list = tensorList('cat', tensors);
   checkInt('cat', 'dim', dim);
-  return new Tensor(native.cat(list.map((t) => t._h), dim));
+  const out = new Tensor(native.cat(list.map((t) => t._h), dim));
+  if (activeTracer !== null) activeTracer.op('cat', list, out, { dim });
+  return out;
 }
 
 /** Joins equal-shaped tensors along a new dimension, as torch.stack. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const list = tensorList('stack', tensors);
   checkInt('stack', 'dim', dim);
-  return new Tensor(native.stack(list.map((t) => t._h), dim));
+  const out = new Tensor(native.stack(list.map((t) => t._h), dim));
+  if (activeTracer !== null) activeTracer.op('stack', list, out, { dim });
+  return out;
 }
 
 /** out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for other dims), as torch.gather. index is int32. */

@@ -9,6 +9,7 @@
  */
 import { ArgumentError, ShapeError } from './errors.js';
 import { CompareOp, native } from './native.js';
+import { activeTracer } from './trace_hook.js';
 import { checkTensor, requireFloat, Tensor } from './tensor.js';
 import { checkDim, checkInt, fail } from './validate.js';
 
@@ -17,11 +18,10 @@ export type Comparison = keyof typeof CompareOp;
 /** input <op> other, elementwise with broadcasting; float32 1/0, never requires grad. */
 export function compare(op: Comparison, input: Tensor, other: Tensor | number): Tensor {
   checkTensor(op, 'input', input);
-  if (typeof other === 'number') {
-    return new Tensor(native.compareScalar(CompareOp[op], input._h, other));
-  }
-  checkTensor(op, 'other', other);
-  return new Tensor(native.compare(CompareOp[op], input._h, other._h));
+  if (typeof other !== 'number') checkTensor(op, 'other', other);
+  const out = new Tensor(typeof other === 'number' ? native.compareScalar(CompareOp[op], input._h, other) : native.compare(CompareOp[op], input._h, other._h));
+  if (activeTracer !== null) activeTracer.op(op, [input, other], out);
+  return out;
 }
 
 export const eq = (input: Tensor, other: Tensor | number): Tensor => compare('eq', input, other);
@@ -46,7 +46,9 @@ export function where(condition: Tensor, input: Tensor | number, other: Tensor |
   checkTensor('where', 'condition', condition);
   const a = typeof input === 'number' ? scalarLike(input, other) : checkTensor('where', 'input', input);
   const b = typeof other === 'number' ? scalarLike(other, a) : checkTensor('where', 'other', other);
-  return new Tensor(native.where(condition._h, a._h, b._h));
+  const out = new Tensor(native.where(condition._h, a._h, b._h));
+  if (activeTracer !== null) activeTracer.op('where', [condition, a, b], out);
+  return out;
 }
 
 function fillValue(fn: string, input: Tensor, value: Tensor | number): Tensor {
@@ -64,7 +66,10 @@ function fillValue(fn: string, input: Tensor, value: Tensor | number): Tensor {
 export function maskedFill(input: Tensor, mask: Tensor, value: Tensor | number): Tensor {
   checkTensor('maskedFill', 'input', input);
   checkTensor('maskedFill', 'mask', mask);
-  return new Tensor(native.maskedFill(input._h, mask._h, fillValue('maskedFill', input, value)._h));
+  const fill = fillValue('maskedFill', input, value);
+  const out = new Tensor(native.maskedFill(input._h, mask._h, fill._h));
+  if (activeTracer !== null) activeTracer.op('where', [mask, fill, input], out);
+  return out;
 }
 
 /** maskedFill written into input itself (refused on tensors autograd tracks, as fill_). */
@@ -79,7 +84,9 @@ function triangle(fn: 'triu' | 'tril', input: Tensor, diagonal: number): Tensor 
   checkTensor(fn, 'input', input);
   checkInt(fn, 'diagonal', diagonal);
   if (input.ndim < 2) throw new ShapeError(`${fn}: input must have at least 2 dimensions (it works on the last two), got shape [${input.shape.join(', ')}]`);
-  return new Tensor(native.triangle(input._h, diagonal, fn === 'triu'));
+  const out = new Tensor(native.triangle(input._h, diagonal, fn === 'triu'));
+  if (activeTracer !== null) activeTracer.op(fn, [input], out, { diagonal });
+  return out;
 }
 
 /** The upper triangle (j - i >= diagonal) of the last two dimensions, the rest 0 (torch.triu). */

@@ -7,6 +7,7 @@ import { ArgumentError, DTypeError, ShapeError } from './errors.js';
 import { formatTensor } from './format.js';
 import { Activation, BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
 import * as seq from './sequence.js';
+import { activeTracer } from './trace_hook.js';
 import { checkBool, checkDim, checkDType, checkInt, checkNumber, checkOptions, checkShape, describe, type DType, fail, TENSOR_BRAND } from './validate.js';
 
 export type { DType } from './validate.js';
@@ -185,7 +186,9 @@ export class Tensor {
   }
   /** The same data (shared memory) as a leaf outside the graph. */
   detach(): Tensor {
-    return new Tensor(native.detach(this._h));
+    const out = new Tensor(native.detach(this._h));
+    if (activeTracer !== null) activeTracer.op('alias', [this], out);
+    return out;
   }
 
   // ---- in-place writes (bump the version autograd checks; refused on tensors it tracks) --
@@ -245,17 +248,25 @@ export class Tensor {
   step(): Tensor {
     checkTensor('step', 'input', this);
     requireFloat('step', this);
-    return new Tensor(native.step(this._h));
+    const out = new Tensor(native.step(this._h));
+    if (activeTracer !== null) activeTracer.op('step', [this], out);
+    return out;
   }
 
   // ---- views and copies -------------------------------------------------------------
   /** Same data, new shape (one entry may be -1). A view when possible, else a copy. */
   reshape(...shape: number[] | [readonly number[]]): Tensor {
-    return new Tensor(native.reshape(this._h, shapeArgs('reshape', shape)));
+    const target = shapeArgs('reshape', shape);
+    const out = new Tensor(native.reshape(this._h, target));
+    if (activeTracer !== null) activeTracer.op('reshape', [this], out, { shape: target });
+    return out;
   }
   /** Like reshape, but never copies: throws ShapeError when the memory layout does not allow a view. */
   view(...shape: number[] | [readonly number[]]): Tensor {
-    return new Tensor(native.view(this._h, shapeArgs('view', shape)));
+    const target = shapeArgs('view', shape);
+    const out = new Tensor(native.view(this._h, target));
+    if (activeTracer !== null) activeTracer.op('reshape', [this], out, { shape: target });
+    return out;
   }
   /** All elements in one dimension. */
   flatten(): Tensor {
@@ -265,7 +276,9 @@ export class Tensor {
   transpose(dim0: number, dim1: number): Tensor {
     checkDim('transpose', 'dim0', dim0, this.ndim);
     checkDim('transpose', 'dim1', dim1, this.ndim);
-    return new Tensor(native.transpose(this._h, dim0, dim1));
+    const out = new Tensor(native.transpose(this._h, dim0, dim1));
+    if (activeTracer !== null) activeTracer.op('transpose', [this], out, { dim0, dim1 });
+    return out;
   }
   /** The transpose of a 2-D tensor (a 0-D or 1-D tensor is returned as is). */
   get T(): Tensor {
@@ -277,7 +290,9 @@ export class Tensor {
     const list = (dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims) as number[];
     if (!Array.isArray(list) || list.length !== this.ndim) fail('permute', 'dims', `a list of all ${this.ndim} dimensions`, list);
     list.forEach((d) => checkDim('permute', 'dims entry', d, this.ndim));
-    return new Tensor(native.permute(this._h, [...list]));
+    const out = new Tensor(native.permute(this._h, [...list]));
+    if (activeTracer !== null) activeTracer.op('permute', [this], out, { dims: list });
+    return out;
   }
   /** Rows start..end (exclusive) of the first dimension, every `step`-th; negative indices count from the end. A view. */
   slice(start: number, end?: number, step = 1): Tensor {
@@ -293,14 +308,18 @@ export class Tensor {
     if (this.ndim === 0) throw new ArgumentError('get: cannot index a 0-dimensional tensor');
     const n = this.#m[0][0]!;
     checkInt('get', 'index', index, -n, n - 1);
-    return new Tensor(native.select(this._h, index));
+    const out = new Tensor(native.select(this._h, index));
+    if (activeTracer !== null) activeTracer.op('select', [this], out, { index });
+    return out;
   }
   /** `length` entries from `start` along dim (a view; negative dim and start count from the end). */
   narrow(dim: number, start: number, length: number): Tensor {
     checkDim('narrow', 'dim', dim, this.ndim);
     checkInt('narrow', 'start', start);
     checkInt('narrow', 'length', length, 0);
-    return new Tensor(native.narrow(this._h, dim, start, length));
+    const out = new Tensor(native.narrow(this._h, dim, start, length));
+    if (activeTracer !== null) activeTracer.op('narrow', [this], out, { dim, start, length });
+    return out;
   }
   /** A broadcast view of `shape` (size-1 dimensions repeat without copying; -1 keeps a size), as torch.expand. */
   expand(...shape: number[] | [readonly number[]]): Tensor {
@@ -310,11 +329,16 @@ export class Tensor {
   }
   /** This tensor if its memory is contiguous, else a contiguous copy. */
   contiguous(): Tensor {
-    return this.isContiguous() ? this : new Tensor(native.contiguous(this._h));
+    if (this.isContiguous()) return this;
+    const out = new Tensor(native.contiguous(this._h));
+    if (activeTracer !== null) activeTracer.op('alias', [this], out);
+    return out;
   }
   /** A contiguous copy that shares nothing with this tensor. */
   clone(): Tensor {
-    return new Tensor(native.clone(this._h));
+    const out = new Tensor(native.clone(this._h));
+    if (activeTracer !== null) activeTracer.op('alias', [this], out);
+    return out;
   }
   /** Converts the element type (float -> int truncates toward zero). Returns this tensor if already of that type. */
   to(dtype: DType): Tensor {
@@ -375,7 +399,9 @@ export class Tensor {
     checkNumber('clamp', 'max', hi);
     if (min == null && max == null) throw new ArgumentError('clamp: at least one of min and max must be given');
     if (lo > hi) throw new ArgumentError(`clamp: min must be <= max, got min ${lo} and max ${hi}`);
-    return new Tensor(native.clamp(this._h, lo, hi));
+    const out = new Tensor(native.clamp(this._h, lo, hi));
+    if (activeTracer !== null) activeTracer.op('clamp', [this], out, { min: lo, max: hi });
+    return out;
   }
 
   // ---- comparisons and masks (lib/sequence.ts) ------------------------------------------
@@ -458,7 +484,9 @@ export class Tensor {
     const dims = dimList('mean', this, dim);
     checkKeepdim('mean', keepdim);
     requireFloat('mean', this);
-    return new Tensor(native.mean(this._h, dims, keepdim));
+    const out = new Tensor(native.mean(this._h, dims, keepdim));
+    if (activeTracer !== null) activeTracer.op('mean', [this], out, { dims, keepdim });
+    return out;
   }
   /** Largest value over dim, or overall; NaN if any element is NaN. For the index use argmax. */
   max(dim?: number, keepdim = false): Tensor {
@@ -532,7 +560,9 @@ function dimList(fn: string, t: Tensor, dim: number | readonly number[] | undefi
 export function activate(fn: 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu', x: Tensor, negativeSlope = 0.01): Tensor {
   checkTensor(fn, 'input', x);
   requireFloat(fn, x);
-  return new Tensor(native.activate(x._h, Activation[fn], negativeSlope));
+  const out = new Tensor(native.activate(x._h, Activation[fn], negativeSlope));
+  if (activeTracer !== null) activeTracer.op(fn, [x], out, { negativeSlope });
+  return out;
 }
 
 export function softmax(fn: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
@@ -540,16 +570,26 @@ export function softmax(fn: 'softmax' | 'logSoftmax', x: Tensor, dim: number): T
   requireFloat(fn, x);
   if (dim === undefined) throw new ArgumentError(`${fn}: dim is required (the dimension to normalise over, e.g. -1)`);
   checkDim(fn, 'dim', dim, x.ndim);
-  return new Tensor(native.softmax(x._h, dim, fn === 'logSoftmax'));
+  const out = new Tensor(native.softmax(x._h, dim, fn === 'logSoftmax'));
+  if (activeTracer !== null) activeTracer.op(fn, [x], out, { dim });
+  return out;
 }
 
 export function unary(op: keyof typeof UnaryOp, x: Tensor): Tensor {
   checkTensor(op, 'input', x);
   requireFloat(op, x);
-  return new Tensor(native.unary(UnaryOp[op], x._h));
+  const out = new Tensor(native.unary(UnaryOp[op], x._h));
+  if (activeTracer !== null) activeTracer.op(op, [x], out);
+  return out;
 }
 
 export function binary(op: keyof typeof BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
+  const out = binaryUntraced(op, a, b);
+  if (activeTracer !== null) activeTracer.op(op, [a, b], out);
+  return out;
+}
+
+function binaryUntraced(op: keyof typeof BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   if (typeof a === 'number') {
     checkTensor(op, 'other', b);
     requireFloat(op, b as Tensor, 'other');
@@ -571,7 +611,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   }
-  return new Tensor(native.matmul(a._h, b._h));
+  const out = new Tensor(native.matmul(a._h, b._h));
+  if (activeTracer !== null) activeTracer.op('matmul', [a, b], out);
+  return out;
 }
 
 function reduce(op: keyof typeof ReduceOp, t: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
@@ -581,7 +623,9 @@ function reduce(op: keyof typeof ReduceOp, t: Tensor, dim: number | readonly num
   if (op !== 'sum' && t.numel === 0 && dims.length === 0) {
     throw new ArgumentError(`${op}: the tensor is empty (shape [${t.shape.join(', ')}]), so it has no ${op}`);
   }
-  return new Tensor(native.reduce(ReduceOp[op], t._h, dims, keepdim));
+  const out = new Tensor(native.reduce(ReduceOp[op], t._h, dims, keepdim));
+  if (activeTracer !== null) activeTracer.op(op, [t], out, { dims, keepdim });
+  return out;
 }
 
 function argExtreme(fn: 'argmax' | 'argmin', t: Tensor, dim: number | undefined, keepdim: boolean): Tensor {

@@ -7,6 +7,7 @@
 import { ArgumentError, ShapeError } from '../errors.js';
 import { Activation, native } from '../native.js';
 import { checkTensor, requireFloat, Tensor } from '../tensor.js';
+import { activeTracer } from '../trace_hook.js';
 import { checkInt, checkNumber, checkOptions, checkPair as pair, fail } from '../validate.js';
 
 export interface Conv2dOptions {
@@ -89,7 +90,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   if (opts.negativeSlope !== undefined && activation !== 'leakyRelu') {
     throw new ArgumentError(`${fn}: options.negativeSlope only applies to activation 'leakyRelu', got activation '${activation}'`);
   }
-  return new Tensor(
+  const out = new Tensor(
     native.conv2d(input._h, weight._h, bias != null ? bias._h : null, stride, padding, dilation, groups, Activation[activation], slope),
   );
+  if (activeTracer !== null) activeTracer.op('conv2d', [input, weight, bias ?? null], out, { stride, padding, dilation, groups, activation, negativeSlope: slope });
+  return out;
 }

@@ -6,6 +6,7 @@
 import { ArgumentError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import { checkTensor, requireFloat, Tensor } from '../tensor.js';
+import { activeTracer } from '../trace_hook.js';
 import { checkBool, checkNumber, checkOptions, checkRange, describe, fail } from '../validate.js';
 
 export interface BatchNormOptions {
@@ -87,9 +88,11 @@ export function batchNorm(
   if (training && perChannel === 1) {
     throw new ShapeError(`${fn}: Expected more than 1 value per channel when training, got input size [${shape.join(', ')}]`);
   }
-  return new Tensor(
+  const out = new Tensor(
     native.batchNorm(input._h, weight?._h ?? null, bias?._h ?? null, mean?._h ?? null, variance?._h ?? null, training, momentum, eps),
   );
+  if (activeTracer !== null) activeTracer.op('batchNorm', [input, weight, bias, mean, variance], out, { training, eps });
+  return out;
 }
 
 function dropoutOf(fn: 'dropout' | 'dropout2d', input: Tensor, options: DropoutOptions, channelwise: boolean): Tensor {

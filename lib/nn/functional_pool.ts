@@ -7,6 +7,7 @@
 import { ArgumentError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import { checkTensor, requireFloat, Tensor } from '../tensor.js';
+import { activeTracer } from '../trace_hook.js';
 import { checkBool, checkInt, checkOptions, checkPair as pair, fail } from '../validate.js';
 
 export type Pair = number | [number, number];
@@ -98,7 +99,9 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, options: MaxPool2dOpt
   const o = checkOptions<MaxPool2dOptions>(fn, options, ['stride', 'padding', 'dilation', 'ceilMode']);
   checkInput(fn, input);
   const w = windowOf(fn, input, kernelSize, o);
-  return new Tensor(native.maxPool2d(input._h, w.kernel, w.stride, w.padding, w.dilation, w.ceilMode));
+  const out = new Tensor(native.maxPool2d(input._h, w.kernel, w.stride, w.padding, w.dilation, w.ceilMode));
+  if (activeTracer !== null) activeTracer.op('maxPool2d', [input], out, { ...w });
+  return out;
 }
 
 /**
@@ -113,7 +116,9 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, options: AvgPool2dOpt
   const w = windowOf(fn, input, kernelSize, o);
   const countIncludePad = checkBool(fn, 'options.countIncludePad', o.countIncludePad ?? true);
   const divisor = o.divisorOverride == null ? 0 : checkInt(fn, 'options.divisorOverride', o.divisorOverride, 1, 2 ** 31 - 1);
-  return new Tensor(native.avgPool2d(input._h, w.kernel, w.stride, w.padding, w.ceilMode, countIncludePad, divisor));
+  const out = new Tensor(native.avgPool2d(input._h, w.kernel, w.stride, w.padding, w.ceilMode, countIncludePad, divisor));
+  if (activeTracer !== null) activeTracer.op('avgPool2d', [input], out, { ...w, countIncludePad, divisor });
+  return out;
 }
 
 /**
@@ -134,5 +139,7 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number | 
     size[0] === null ? h : checkInt(fn, arg(0), size[0], 1),
     size[1] === null ? w : checkInt(fn, arg(1), size[1], 1),
   ];
-  return new Tensor(native.adaptiveAvgPool2d(input._h, resolved));
+  const out = new Tensor(native.adaptiveAvgPool2d(input._h, resolved));
+  if (activeTracer !== null) activeTracer.op('adaptiveAvgPool2d', [input], out, { outputSize: resolved });
+  return out;
 }

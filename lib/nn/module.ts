@@ -12,6 +12,7 @@
 import { noGrad } from '../autograd.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { checkTensor, clearGrads, Tensor } from '../tensor.js';
+import { activeTracer } from '../trace_hook.js';
 import { checkBool, checkOptions, describe, fail } from '../validate.js';
 import { Parameter } from './parameter.js';
 import * as shared from './shared.js';
@@ -54,8 +55,12 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
   /** The computation; call the module with call(), which runs this. */
   abstract forward(...args: Args): Out;
 
-  /** Runs forward(...args). (A JS class instance cannot be called like a function, so this is model(x).) */
+  /**
+   * Runs forward(...args). (A JS class instance cannot be called like a function, so this is model(x).)
+   * While a model is exported to ONNX, the tracer sees the call first (lib/trace_hook.ts).
+   */
   call(...args: Args): Out {
+    if (activeTracer !== null) return activeTracer.module(this, args, () => this.forward(...args)) as Out;
     return this.forward(...args);
   }
 

@@ -158,8 +158,9 @@ abstract class RNNBase<State> extends Module<[Tensor | PackedSequence, State?], 
   protected abstract splitState(fn: string, hx: State | undefined): [Tensor | null, Tensor | null];
   protected abstract joinState(h: Tensor, c: Tensor | null): State;
 
+  // Narrows call()'s type to the input's kind; it still goes through Module.call (ONNX export's tracer sees it there).
   override call<I extends Tensor | PackedSequence>(input: I, hx?: State): [I, State] {
-    return this.forward(input, hx);
+    return super.call(input, hx) as [I, State];
   }
 
   forward<I extends Tensor | PackedSequence>(input: I, hx?: State): [I, State] {
