@@ -6,6 +6,7 @@
 import { DTypeError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import { checkTensor, requireFloat, Tensor } from '../tensor.js';
+import { activeTracer } from '../trace_hook.js';
 import { checkBool, checkInt, checkOptions, checkRange, describe } from '../validate.js';
 
 export interface EmbeddingOptions {
@@ -53,5 +54,7 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   const padding = paddingIndex(fn, opts.paddingIdx, weight.shape[0]!);
   const { maxNorm, normType, scaleGradByFreq } = embeddingNorms(fn, opts);
   if (maxNorm !== null) native.embeddingRenorm_(weight._h, input._h, maxNorm, normType);
-  return new Tensor(native.embedding(weight._h, input._h, padding, scaleGradByFreq));
+  const out = new Tensor(native.embedding(weight._h, input._h, padding, scaleGradByFreq));
+  if (activeTracer !== null) activeTracer.op('embedding', [input, weight], out, { maxNorm });
+  return out;
 }

@@ -2,13 +2,13 @@
  * Module-level conversions: layers whose ONNX form is not the sum of the ops their forward
  * runs (Flatten becomes ONNX Flatten, which stays valid for any batch size, where its
  * reshape would freeze the sizes), and the library modules that have no conversion, so that
- * an export through them names the layer rather than an internal op. The recurrent layers
+ * an export through them names the layer rather than an internal op (the cells; nn.Embedding
+ * converts through F.embedding's op, a Gather). The recurrent layers
  * are in convert_rnn.ts; every other library layer converts through its functional form's
  * op (convert_ops.ts).
  */
 import { Flatten } from '../../nn/flatten.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../nn/rnn_cell.js';
-import { Embedding } from '../../nn/sparse.js';
 import type { Tensor } from '../../tensor.js';
 import { reshapeNode } from './convert_ops.js';
 import { attr } from './onnx_proto.js';
@@ -30,4 +30,4 @@ registerModule(Flatten, {
   },
 });
 
-for (const cls of [Embedding, RNNCell, LSTMCell, GRUCell]) registerOpaque(cls, `nn.${cls.name}`);
+for (const cls of [RNNCell, LSTMCell, GRUCell]) registerOpaque(cls, `nn.${cls.name}`);

@@ -235,6 +235,14 @@ function joinedSyms(t: OnnxTracer, list: readonly Tensor[], axis: number, rank: 
   return Array.from({ length: rank }, (_, i) => (i === axis ? t.derived(all.map((s) => s[i] ?? null)) : (all.find((s) => s[i] != null)?.[i] ?? null)));
 }
 
+// Rows of the weight at int32 indices: Gather on axis 0 (ONNX takes int32 indices as they are).
+registerOp('embedding', (t, [indices, weight], out, p) => {
+  if (p.maxNorm !== null) {
+    throw new ArgumentError('exportOnnx: an embedding with maxNorm renormalises its weight rows in place at each call, which ONNX cannot express (export with maxNorm null)');
+  }
+  t.bind(out, t.emit1('Gather', [t.value(weight!), t.value(indices!)], { axis: attr.int(0) }), [...t.syms(indices!), null]);
+});
+
 registerOp('cat', (t, list, out, p) => {
   const tensors = list as Tensor[];
   const axis = positive(p.dim as number, out.ndim);
