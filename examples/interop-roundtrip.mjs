@@ -61,7 +61,7 @@ console.log(`fine-tuned for ${EPOCHS} epoch(s): test accuracy ${after.metrics.ac
 //    model.load_state_dict(safetensors.torch.load_file(path)).
 const tunedPath = join(OUT, 'fashion-cnn.finetuned.safetensors');
 await io.saveSafetensors(model.stateDict(), tunedPath, { metadata: { ...meta, trained_with: `${meta.trained_with}; then ${EPOCHS} epoch(s) of Adam in tensorgrad`, test_accuracy: after.metrics.accuracy.toFixed(4) } });
-console.log(`saved ${tunedPath}`);
+console.log(`saved ${tunedPath} (in Python: python examples/weights/train_fashion_cnn.py --check ${tunedPath})`);
 
 // 5. To ONNX, with a dynamic batch dimension, and served by onnxruntime-node.
 const onnxPath = join(OUT, 'fashion-cnn.onnx');

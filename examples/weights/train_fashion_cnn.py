@@ -8,15 +8,18 @@ accuracy in the file's metadata.
     $(bash ../shared/anchors/pytorch2-venv.sh) examples/weights/train_fashion_cnn.py
 
 Needs torch 2.x, safetensors and Debian's dataset-fashion-mnist. Writes
-examples/weights/fashion-cnn.safetensors (about 19 KB).
+examples/weights/fashion-cnn.safetensors (about 19 KB). With `--check FILE` it loads a state
+dict that tensorgrad saved (the example's fine-tuned one) into the same PyTorch model,
+strictly, and prints its test accuracy: the way back.
 """
 import gzip
 import os
+import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 ROOT = '/usr/share/datasets/fashion-mnist'
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fashion-cnn.safetensors')
@@ -72,5 +75,14 @@ def main():
     print(f'test accuracy {acc:.4f}; wrote {OUT} ({os.path.getsize(OUT)} bytes)')
 
 
+def check(path):
+    net = model()
+    net.load_state_dict(load_file(path), strict=True)
+    print(f'PyTorch {torch.__version__} loaded {path}: test accuracy {accuracy(net, images("t10k"), labels("t10k")):.4f}')
+
+
 if __name__ == '__main__':
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == '--check':
+        check(sys.argv[2])
+    else:
+        main()
