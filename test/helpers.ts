@@ -3,9 +3,12 @@
  * permutation, reductions, a seeded generator for test data, and close comparison. Nothing here
  * calls tensorgrad, so a test that compares against these can fail independently of it.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 export type Nested = number | Nested[];
 
@@ -238,6 +241,31 @@ export function thrown(fn: () => unknown): Error & { code?: string } {
     return e as Error & { code?: string };
   }
   return expect.fail('expected the call to throw');
+}
+
+/** What the promise rejected with (fails when it resolves). */
+export async function rejected(p: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error & { code?: string };
+  }
+  return expect.fail('expected the promise to reject');
+}
+
+/** A temporary folder for one suite (removed after it), and file(), which writes a fresh file there and returns its path. */
+export function tempFolder(prefix: string): { dir: string; file(contents: Uint8Array | string, name?: string): string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let count = 0;
+  return {
+    dir,
+    file(contents, name = `f${count++}`) {
+      const path = join(dir, name);
+      writeFileSync(path, contents);
+      return path;
+    },
+  };
 }
 
 /** The garbage collector, when it can be had (--expose-gc, or switched on at run time). */

@@ -4,16 +4,14 @@
 // Python); and what tensorgrad writes loads back in PyTorch (checked here when a PyTorch 2
 // with safetensors is at hand, and in CI by the format tests of safetensors.test.ts).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { io, manualSeed, nn, noGrad, optim, randn, Tensor, train } from '../lib/index.js';
-import { expectClose } from './helpers.js';
+import { expectClose, tempFolder } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'interop');
-const dir = mkdtempSync(join(tmpdir(), 'tg-interop-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir } = tempFolder('tg-interop-');
 
 class SequenceModel extends nn.Module {
   emb = new nn.Embedding(12, 6);

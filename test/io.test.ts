@@ -1,32 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArgumentError, F, IOError, manualSeed, nn, optim, Tensor, tensor } from '../lib/index.js';
 import * as datasets from '../lib/io/datasets.js';
 import * as io from '../lib/io/index.js';
-import { expectExact, f32, thrown } from './helpers.js';
+import { expectExact, f32, rejected, tempFolder, thrown } from './helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tensorgrad-io-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let fileCount = 0;
-/** A fresh file in the temp dir with these bytes (or text). */
-function file(contents: Uint8Array | string, name = `f${fileCount++}`): string {
-  const path = join(dir, name);
-  writeFileSync(path, contents);
-  return path;
-}
-
-/** What rejects or throws, for async calls. */
-async function rejected(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  return expect.fail('expected the promise to reject');
-}
+const { dir, file } = tempFolder('tensorgrad-io-');
 
 // ---- a small IDX writer (big-endian, as the format says) ----------------------------------
 

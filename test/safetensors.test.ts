@@ -4,14 +4,13 @@
  * byte-identical output to safetensors.torch.save_file, every malformed-file check of the
  * reference reader on hand-built bytes, and bad arguments.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArgumentError, IOError, Tensor, tensor } from '../lib/index.js';
 import * as io from '../lib/io/index.js';
-import { thrown } from './helpers.js';
+import { rejected, tempFolder, thrown } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/safetensors', import.meta.url));
 interface Expected {
@@ -22,23 +21,9 @@ interface Expected {
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
 const fixture = (name: string) => join(FIXTURES, `${name}.safetensors`);
 
-const dir = mkdtempSync(join(tmpdir(), 'tensorgrad-safetensors-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, file: write } = tempFolder('tensorgrad-safetensors-');
 let fileCount = 0;
-function file(contents: Uint8Array, name = `f${fileCount++}.safetensors`): string {
-  const path = join(dir, name);
-  writeFileSync(path, contents);
-  return path;
-}
-
-async function rejected(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  return expect.fail('expected the promise to reject');
-}
+const file = (contents: Uint8Array, name = `f${fileCount++}.safetensors`): string => write(contents, name);
 
 /** A file of a header (text, or an object to stringify) padded to 8 bytes, then data. */
 function build(header: string | object, data: Uint8Array | number = 0, { length }: { length?: bigint } = {}): Buffer {

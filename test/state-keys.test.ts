@@ -1,16 +1,13 @@
 // State-dict keys are PyTorch's (running_mean, pos_weight), JavaScript properties stay
 // camelCase, a user's module keeps its property names, and dicts saved with the old
 // camelCase keys still load.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArgumentError, io, manualSeed, nn, randn, Tensor, tensor } from '../lib/index.js';
-import { thrown } from './helpers.js';
+import { tempFolder, thrown } from './helpers.js';
 
 const values = (t: Tensor): number[] => Array.from(t.data());
-const dir = mkdtempSync(join(tmpdir(), 'tg-state-keys-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir } = tempFolder('tg-state-keys-');
 
 /** A user's module: its own properties, camelCase, stay its keys. */
 class Block extends nn.Module {
