@@ -126,3 +126,18 @@ function formatDim(
   );
   return `[${rows.join(`,\n${blankLines}${' '.repeat(indent + 1)}`)}]`;
 }
+
+export type NestedArray = number | NestedArray[];
+
+/** Row-major elements as nested arrays of the given shape (a 0-d shape gives the number). */
+export function nestedArray(flat: ArrayLike<number>, shape: readonly number[]): NestedArray {
+  if (shape.length === 0) return flat[0]!;
+  let pos = 0;
+  const build = (dim: number): NestedArray[] => {
+    const n = shape[dim]!;
+    const out: NestedArray[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = dim === shape.length - 1 ? flat[pos++]! : build(dim + 1);
+    return out;
+  };
+  return build(0);
+}

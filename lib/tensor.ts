@@ -4,14 +4,15 @@
  * Memory is freed when the Tensor is garbage-collected; dispose() frees it sooner.
  */
 import { ArgumentError, DTypeError, ShapeError } from './errors.js';
-import { formatTensor } from './format.js';
-import { Activation, BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
+import { formatTensor, nestedArray, type NestedArray } from './format.js';
+import { type Handle, native } from './native.js';
+import { activate, argExtreme, binary, checkKeepdim, clamp, dimList, expand, matmul, permute, reduce, shapeArgs, softmax, step, unary } from './tensor_ops.js';
 import * as seq from './sequence.js';
 import { activeTracer } from './trace_hook.js';
 import { checkBool, checkDim, checkDType, checkInt, checkNumber, checkOptions, checkShape, describe, type DType, fail, TENSOR_BRAND } from './validate.js';
 
 export type { DType } from './validate.js';
-export type NestedArray = number | NestedArray[];
+export type { NestedArray } from './format.js';
 
 type Meta = [number[], number[], DType, number];
 
@@ -102,17 +103,7 @@ export class Tensor {
   }
   /** The elements as nested arrays of numbers. */
   toArray(): NestedArray {
-    const flat = this.data();
-    const shape = this.#m[0];
-    if (shape.length === 0) return flat[0]!;
-    let pos = 0;
-    const build = (dim: number): NestedArray[] => {
-      const n = shape[dim]!;
-      const out: NestedArray[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = dim === shape.length - 1 ? flat[pos++]! : build(dim + 1);
-      return out;
-    };
-    return build(0);
+    return nestedArray(this.data(), this.#m[0]);
   }
   /** The value of a one-element tensor. */
   item(): number {
@@ -246,11 +237,7 @@ export class Tensor {
    * perceptron rule, or use sigmoid when you need backpropagation.
    */
   step(): Tensor {
-    checkTensor('step', 'input', this);
-    requireFloat('step', this);
-    const out = new Tensor(native.step(this._h));
-    if (activeTracer !== null) activeTracer.op('step', [this], out);
-    return out;
+    return step(this);
   }
 
   // ---- views and copies -------------------------------------------------------------
@@ -287,12 +274,7 @@ export class Tensor {
   }
   /** Reorders the dimensions (a view): permute(1, 0, 2). */
   permute(...dims: number[] | [readonly number[]]): Tensor {
-    const list = (dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims) as number[];
-    if (!Array.isArray(list) || list.length !== this.ndim) fail('permute', 'dims', `a list of all ${this.ndim} dimensions`, list);
-    list.forEach((d) => checkDim('permute', 'dims entry', d, this.ndim));
-    const out = new Tensor(native.permute(this._h, [...list]));
-    if (activeTracer !== null) activeTracer.op('permute', [this], out, { dims: list });
-    return out;
+    return permute(this, (dims.length === 1 && Array.isArray(dims[0]) ? dims[0] : dims) as number[]);
   }
   /** Rows start..end (exclusive) of the first dimension, every `step`-th; negative indices count from the end. A view. */
   slice(start: number, end?: number, step = 1): Tensor {
@@ -323,9 +305,7 @@ export class Tensor {
   }
   /** A broadcast view of `shape` (size-1 dimensions repeat without copying; -1 keeps a size), as torch.expand. */
   expand(...shape: number[] | [readonly number[]]): Tensor {
-    const list = (shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : shape) as number[];
-    if (!Array.isArray(list) || list.some((d) => !Number.isInteger(d) || d < -1)) fail('expand', 'shape', 'a list of sizes (-1 keeps a size)', list);
-    return new Tensor(native.expand(this._h, [...list]));
+    return expand(this, (shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : shape) as number[]);
   }
   /** This tensor if its memory is contiguous, else a contiguous copy. */
   contiguous(): Tensor {
@@ -392,16 +372,7 @@ export class Tensor {
   }
   /** Limits every element to [min, max]; either bound may be left out. NaN stays NaN. */
   clamp(min?: number | null, max?: number | null): Tensor {
-    requireFloat('clamp', this);
-    const lo = min ?? -Infinity;
-    const hi = max ?? Infinity;
-    checkNumber('clamp', 'min', lo);
-    checkNumber('clamp', 'max', hi);
-    if (min == null && max == null) throw new ArgumentError('clamp: at least one of min and max must be given');
-    if (lo > hi) throw new ArgumentError(`clamp: min must be <= max, got min ${lo} and max ${hi}`);
-    const out = new Tensor(native.clamp(this._h, lo, hi));
-    if (activeTracer !== null) activeTracer.op('clamp', [this], out, { min: lo, max: hi });
-    return out;
+    return clamp(this, min, max);
   }
 
   // ---- comparisons and masks (lib/sequence.ts) ------------------------------------------
@@ -534,104 +505,4 @@ export function requireFloat(fn: string, t: Tensor, arg = 'input'): void {
   }
 }
 
-function shapeArgs(fn: string, args: number[] | [readonly number[]]): number[] {
-  const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
-  return [...checkShape(fn, 'shape', list, { allowInfer: true })];
-}
-
-function checkKeepdim(fn: string, keepdim: unknown): void {
-  if (typeof keepdim !== 'boolean') fail(fn, 'keepdim', 'a boolean', keepdim);
-}
-
-function dimList(fn: string, t: Tensor, dim: number | readonly number[] | undefined): number[] {
-  if (dim === undefined) return [];
-  const dims = typeof dim === 'number' ? [dim] : dim;
-  if (!Array.isArray(dims) || dims.length === 0) fail(fn, 'dim', 'an integer or a non-empty list of integers', dim);
-  const seen = new Set<number>();
-  for (const d of dims) {
-    checkDim(fn, 'dim', d, t.ndim);
-    const k = d < 0 ? d + Math.max(t.ndim, 1) : d;
-    if (seen.has(k)) throw new ArgumentError(`${fn}: dim must list each dimension once, got [${dims.join(', ')}]`);
-    seen.add(k);
-  }
-  return [...dims];
-}
-
-export function activate(fn: 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu', x: Tensor, negativeSlope = 0.01): Tensor {
-  checkTensor(fn, 'input', x);
-  requireFloat(fn, x);
-  const out = new Tensor(native.activate(x._h, Activation[fn], negativeSlope));
-  if (activeTracer !== null) activeTracer.op(fn, [x], out, { negativeSlope });
-  return out;
-}
-
-export function softmax(fn: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
-  checkTensor(fn, 'input', x);
-  requireFloat(fn, x);
-  if (dim === undefined) throw new ArgumentError(`${fn}: dim is required (the dimension to normalise over, e.g. -1)`);
-  checkDim(fn, 'dim', dim, x.ndim);
-  const out = new Tensor(native.softmax(x._h, dim, fn === 'logSoftmax'));
-  if (activeTracer !== null) activeTracer.op(fn, [x], out, { dim });
-  return out;
-}
-
-export function unary(op: keyof typeof UnaryOp, x: Tensor): Tensor {
-  checkTensor(op, 'input', x);
-  requireFloat(op, x);
-  const out = new Tensor(native.unary(UnaryOp[op], x._h));
-  if (activeTracer !== null) activeTracer.op(op, [x], out);
-  return out;
-}
-
-export function binary(op: keyof typeof BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
-  const out = binaryUntraced(op, a, b);
-  if (activeTracer !== null) activeTracer.op(op, [a, b], out);
-  return out;
-}
-
-function binaryUntraced(op: keyof typeof BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
-  if (typeof a === 'number') {
-    checkTensor(op, 'other', b);
-    requireFloat(op, b as Tensor, 'other');
-    return new Tensor(native.binaryScalar(BinaryOp[op], (b as Tensor)._h, a, true));
-  }
-  checkTensor(op, 'input', a);
-  requireFloat(op, a);
-  if (typeof b === 'number') return new Tensor(native.binaryScalar(BinaryOp[op], a._h, b, false));
-  checkTensor(op, 'other', b);
-  requireFloat(op, b, 'other');
-  return new Tensor(native.binary(BinaryOp[op], a._h, b._h));
-}
-
-export function matmul(a: Tensor, b: Tensor): Tensor {
-  checkTensor('matmul', 'input', a);
-  checkTensor('matmul', 'other', b);
-  requireFloat('matmul', a);
-  requireFloat('matmul', b, 'other');
-  if (a.ndim === 0 || b.ndim === 0) {
-    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
-  }
-  const out = new Tensor(native.matmul(a._h, b._h));
-  if (activeTracer !== null) activeTracer.op('matmul', [a, b], out);
-  return out;
-}
-
-function reduce(op: keyof typeof ReduceOp, t: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
-  const dims = dimList(op, t, dim);
-  checkKeepdim(op, keepdim);
-  requireFloat(op, t);
-  if (op !== 'sum' && t.numel === 0 && dims.length === 0) {
-    throw new ArgumentError(`${op}: the tensor is empty (shape [${t.shape.join(', ')}]), so it has no ${op}`);
-  }
-  const out = new Tensor(native.reduce(ReduceOp[op], t._h, dims, keepdim));
-  if (activeTracer !== null) activeTracer.op(op, [t], out, { dims, keepdim });
-  return out;
-}
-
-function argExtreme(fn: 'argmax' | 'argmin', t: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (dim !== undefined) checkDim(fn, 'dim', dim, t.ndim);
-  checkKeepdim(fn, keepdim);
-  requireFloat(fn, t);
-  if (t.numel === 0) throw new ArgumentError(`${fn}: the tensor is empty (shape [${t.shape.join(', ')}])`);
-  return new Tensor(native.argExtreme(fn === 'argmax', t._h, dim ?? null, keepdim));
-}
+export { activate, binary, matmul, softmax, unary } from './tensor_ops.js';
