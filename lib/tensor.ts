@@ -6,6 +6,7 @@
 import { ArgumentError, DTypeError, ShapeError } from './errors.js';
 import { formatTensor } from './format.js';
 import { Activation, BinaryOp, type Handle, native, ReduceOp, UnaryOp } from './native.js';
+import { runBackward } from './backward_observers.js';
 import * as seq from './sequence.js';
 import { checkBool, checkDim, checkDType, checkInt, checkNumber, checkOptions, checkShape, describe, type DType, fail, TENSOR_BRAND } from './validate.js';
 
@@ -181,7 +182,7 @@ export class Tensor {
     if (gradient != null) checkTensor('backward', 'gradient', gradient);
     const opts = checkOptions<{ retainGraph?: boolean }>('backward', options, ['retainGraph']);
     const retain = opts.retainGraph === undefined ? false : checkBool('backward', 'options.retainGraph', opts.retainGraph);
-    native.backward(this._h, gradient == null ? null : gradient._h, retain);
+    runBackward(this._h, gradient == null ? null : gradient._h, retain);
   }
   /** The same data (shared memory) as a leaf outside the graph. */
   detach(): Tensor {

@@ -39,5 +39,6 @@ extern const ExportTable kAsyncExports;
 extern const ExportTable kDeferredExports;
 extern const ExportTable kSharedExports;
 extern const ExportTable kSequenceExports;
+extern const ExportTable kExternalExports;
 
 }  // namespace tg::binding
