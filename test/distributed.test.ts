@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DistributedSampler, TensorDataset, DataLoader } from '../lib/data/index.js';
 import * as dist from '../lib/distributed/index.js';
 import { arange, ArgumentError, nn, TensorgradError, tensor } from '../lib/index.js';
+// @ts-expect-error -- a plain .mjs helper, without types
+import { mpirunFlags } from '../scripts/mpirun.mjs';
 
 const root = join(import.meta.dirname, '..');
 const scripts = join(import.meta.dirname, 'distributed');
@@ -164,12 +166,6 @@ const missing = [
 if (missing.length > 0 && !process.env.CI) console.warn(`test/distributed.test.ts: skipping the mpirun suites, missing ${missing.join(' and ')}`);
 const mpiSuite = missing.length > 0 && !process.env.CI ? describe.skip : describe;
 
-/** Open MPI's flags for tests: root allowed (containers), more ranks than cores, no core binding. */
-export function mpirunFlags(): string[] {
-  const flags = ['--oversubscribe', '--bind-to', 'none'];
-  if (process.getuid?.() === 0) flags.unshift('--allow-run-as-root');
-  return flags;
-}
 
 function mpirun(np: number, script: string, args: string[] = [], extra: string[] = [], timeout = 120_000) {
   const r = spawnSync('mpirun', [...mpirunFlags(), ...extra, '-np', String(np), 'node', join(scripts, script), ...args], {
@@ -216,6 +212,24 @@ mpiSuite('tg.distributed under mpirun -np 2', () => {
         expect(worst, name).toBeLessThan(1e-5);
       }
     });
+  });
+
+  it('fit with a DDP model: one history on every rank, progress and checkpoints from rank 0 only', () => {
+    const r = mpirun(2, 'fit.mjs');
+    expect(r.status, r.out).toBe(0);
+    const reports = r.lines('FIT').map((l) => JSON.parse(l)).sort((a, b) => a.rank - b.rank);
+    expect(reports.length, r.out).toBe(2);
+    const [zero, one] = reports;
+    expect(one.history).toEqual(zero.history);
+    expect(zero.history.loss.length).toBe(3);
+    expect(zero.history.valLoss.length).toBe(3);
+    expect(zero.printed).toBeGreaterThan(0);
+    expect(one.printed).toBe(0);
+    expect(zero.saves.length).toBe(3);
+    expect(one.saves).toEqual([]);
+    // The checkpoint holds the wrapped model's keys; the DDP module's own are prefixed, as torch's.
+    expect(zero.saves[0]).toEqual(['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias']);
+    expect(zero.stateKeys[0]).toBe('module.0.weight');
   });
 
   it('fails on every rank, with no hang, when the ranks build different models', () => {
