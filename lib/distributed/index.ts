@@ -5,6 +5,7 @@
  * needs it.
  */
 export {
+  commStats,
   destroyProcessGroup,
   getBackend,
   getRank,

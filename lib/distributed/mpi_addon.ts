@@ -21,6 +21,9 @@ export interface MpiBinding {
   isCompleted(workId: number): boolean;
   state(): { initialized: boolean; finalized: boolean; broken: string | null };
   shutdown(): void;
+  /** Since the last resetStats: collectives run, ms the communication thread spent in them, ms the stream waited for DDP's buckets. */
+  stats(): { collectives: number; busyMs: number; waitedMs: number };
+  resetStats(): void;
   /** The ExternalOp that native.callExternal runs (native/runtime/external_op.h). */
   readonly runPrepared: object;
 }

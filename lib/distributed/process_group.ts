@@ -84,6 +84,18 @@ export function groupInfo(): { rank: number; worldSize: number; timeoutMs: numbe
 }
 
 /**
+ * The communication thread's counters since the last reset (reset: true zeroes them after
+ * reading): collectives run, milliseconds spent in them, and milliseconds DDP's end-of-backward
+ * wait blocked -- the share of communication that backward did not hide.
+ */
+export function commStats(options: { reset?: boolean } = {}): { collectives: number; busyMs: number; waitedMs: number } {
+  const { addon } = requireGroup('commStats');
+  const stats = addon.stats();
+  if (options.reset === true) addon.resetStats();
+  return stats;
+}
+
+/**
  * Runs what is queued, finalises MPI and stops the communication thread. MPI cannot be
  * initialised again in the same process. After a collective failed (a timeout, a dead rank)
  * MPI is not finalised -- it could hang on the collective that never completed -- and the

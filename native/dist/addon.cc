@@ -9,6 +9,7 @@
 // in eager mode, on the executor's thread in deferred mode.
 #include <napi.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -78,11 +79,15 @@ int RunPrepared(void*, int64_t id, const TgExternalTensor* tensors, int64_t coun
   }
   if (p.kind == PreparedKind::kWait) {
     std::string first;
+    const auto started = std::chrono::steady_clock::now();
     for (int64_t work_id : p.wait_for) {
       std::shared_ptr<Work> work = TakeWork(work_id);
       const std::string e = work ? work->Wait() : "distributed: work " + std::to_string(work_id) + " is unknown";
       if (first.empty()) first = e;
     }
+    const auto waited = std::chrono::steady_clock::now() - started;
+    TheComm().stats().waited_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count(),
+                                          std::memory_order_relaxed);
     if (first.empty()) return 0;
     CopyError(first, error, error_size);
     return 1;
@@ -194,6 +199,24 @@ Napi::Value State(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// stats() -> { collectives, busyMs, waitedMs } since the last resetStats (bench/ddp.mjs)
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  CommStats& stats = TheComm().stats();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("collectives", static_cast<double>(stats.collectives.load()));
+  out.Set("busyMs", static_cast<double>(stats.busy_ns.load()) / 1e6);
+  out.Set("waitedMs", static_cast<double>(stats.waited_ns.load()) / 1e6);
+  return out;
+}
+
+Napi::Value ResetStats(const Napi::CallbackInfo& info) {
+  CommStats& stats = TheComm().stats();
+  stats.collectives = 0;
+  stats.busy_ns = 0;
+  stats.waited_ns = 0;
+  return info.Env().Undefined();
+}
+
 // shutdown(): runs what is queued, finalises MPI (unless broken), joins the thread.
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   TheComm().Shutdown();
@@ -207,6 +230,8 @@ Napi::Object InitExports(Napi::Env env, Napi::Object exports) {
   exports.Set("isCompleted", Napi::Function::New(env, IsCompleted, "isCompleted"));
   exports.Set("state", Napi::Function::New(env, State, "state"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("resetStats", Napi::Function::New(env, ResetStats, "resetStats"));
   exports.Set("runPrepared", Napi::External<TgExternalOp>::New(env, &kRunPrepared));
   exports.Set("abi", Napi::Number::New(env, TG_EXTERNAL_OP_ABI));
   return exports;

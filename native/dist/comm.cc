@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -41,27 +42,51 @@ const char* NameOf(CollectiveKind kind) {
 
 constexpr size_t kElementSize = 4;  // float32 and int32
 
+// Handing work between threads through a condition variable costs tens of microseconds of
+// wake-up on a busy or virtual machine, more than a small all-reduce. So a waiter, and the
+// communication thread between collectives, first spin (yielding the core) for this long; an
+// idle one then sleeps and costs nothing.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
+// A started collective is polled in a spin for this long (MPI progresses a nonblocking
+// collective only inside MPI calls, so polling slowly slows the transfer itself), then with
+// short sleeps, then with long ones: a collective that waits for a late or dead rank should not
+// take a core from the compute threads.
+// TENSORGRAD_MPI_POLL_SPIN_US overrides it (0: sleep between polls at once): spin longer on a
+// machine with cores to spare, shorter when ranks share every core.
+std::chrono::microseconds PollSpin() {
+  static const std::chrono::microseconds spin = [] {
+    const char* value = std::getenv("TENSORGRAD_MPI_POLL_SPIN_US");
+    return std::chrono::microseconds(value != nullptr ? std::strtoll(value, nullptr, 10) : 1000);
+  }();
+  return spin;
+}
+constexpr auto kPollShortSleepsUntil = std::chrono::milliseconds(500);
+
+template <typename Ready>
+void SpinUntil(Ready ready) {
+  const auto until = Clock::now() + kSpinBeforeSleep;
+  while (!ready() && Clock::now() < until) std::this_thread::yield();
+}
+
 }  // namespace
 
 void Work::Finish(std::string error) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    done_ = true;
     error_ = std::move(error);
+    done_.store(true, std::memory_order_release);
   }
   cv_.notify_all();
 }
 
 std::string Work::Wait() {
+  SpinUntil([&] { return done_.load(std::memory_order_acquire); });
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return done_; });
+  cv_.wait(lock, [&] { return done_.load(std::memory_order_acquire); });
   return error_;
 }
 
-bool Work::done() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return done_;
-}
+bool Work::done() const { return done_.load(std::memory_order_acquire); }
 
 Comm::~Comm() { Shutdown(); }
 
@@ -113,12 +138,14 @@ void Comm::ThreadMain(int64_t timeout_ms) {
 
   for (;;) {
     Collective c;
+    SpinUntil([&] { return queued_.load(std::memory_order_acquire) > 0; });
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) break;  // stop_, and everything queued has run
       c = std::move(queue_.front());
       queue_.pop_front();
+      queued_.store(queue_.size(), std::memory_order_release);
     }
     Run(c);
   }
@@ -139,7 +166,10 @@ void Comm::Submit(Collective c) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!initialized_ || stop_) refuse = "the process group is not initialised (call initProcessGroup first)";
     else if (!broken_.empty()) refuse = "the process group is broken: " + broken_;
-    else queue_.push_back(std::move(c));
+    else {
+      queue_.push_back(std::move(c));
+      queued_.store(queue_.size(), std::memory_order_release);
+    }
   }
   if (!refuse.empty()) return c.work->Finish(std::move(refuse));
   cv_.notify_all();
@@ -151,19 +181,18 @@ void Comm::Break(const std::string& reason) {
     std::lock_guard<std::mutex> lock(mu_);
     if (broken_.empty()) broken_ = reason;
     dropped.swap(queue_);
+    queued_.store(0, std::memory_order_release);
   }
   for (Collective& c : dropped) c.work->Finish("the process group is broken: " + reason);
 }
 
-// Polls a started collective until it completes or the deadline passes. MPI only progresses a
-// nonblocking collective inside MPI calls, so the poll spins briefly, then backs off to short
-// sleeps to leave the cores to the compute threads.
+// Polls a started collective until it completes or the deadline passes (kPollSpin above).
 std::string Comm::Complete(void* request_ptr, const char* what) {
   MPI_Request& request = *static_cast<MPI_Request*>(request_ptr);
   const auto start = Clock::now();
   const bool bounded = timeout_ms_ > 0;
   const auto deadline = start + std::chrono::milliseconds(timeout_ms_);
-  for (int polls = 0;; ++polls) {
+  for (;;) {
     int flag = 0;
     const int code = MPI_Test(&request, &flag, MPI_STATUS_IGNORE);
     if (code != MPI_SUCCESS) return std::string(what) + " failed in MPI: " + MpiError(code);
@@ -175,8 +204,9 @@ std::string Comm::Complete(void* request_ptr, const char* what) {
               << "did not reach the same collective";
       return message.str();
     }
-    if (polls < 200) std::this_thread::yield();
-    else std::this_thread::sleep_for(std::chrono::microseconds(polls < 2000 ? 20 : 200));
+    const auto waited = now - start;
+    if (waited < PollSpin()) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(waited < kPollShortSleepsUntil ? 50 : 1000));
   }
 }
 
@@ -248,6 +278,7 @@ void Comm::Run(Collective& c) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!broken_.empty()) return c.work->Finish("the process group is broken: " + broken_);
   }
+  const auto started = Clock::now();
   std::string error;
   if (c.kind == CollectiveKind::kBarrier) {
     MPI_Request request = MPI_REQUEST_NULL;
@@ -263,6 +294,9 @@ void Comm::Run(Collective& c) {
       begin = end;
     }
   }
+  stats_.collectives.fetch_add(1, std::memory_order_relaxed);
+  stats_.busy_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count(),
+                           std::memory_order_relaxed);
   if (!error.empty()) Break(error);
   c.work->Finish(std::move(error));
 }

@@ -11,6 +11,7 @@
 // collective, so a broken group is not recoverable: the process should report and exit.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -43,7 +44,7 @@ class Work {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool done_ = false;
+  std::atomic<bool> done_{false};
   std::string error_;
 };
 
@@ -55,6 +56,14 @@ struct Collective {
   // buffer takes part in place; runs of one dtype are packed into one message.
   std::vector<Buffer> buffers;
   std::shared_ptr<Work> work;
+};
+
+// Counters for the benchmark's overlap figure (bench/ddp.mjs): how long collectives kept the
+// communication thread busy, and how long the stream waited for them (the part not hidden).
+struct CommStats {
+  std::atomic<uint64_t> collectives{0};
+  std::atomic<uint64_t> busy_ns{0};
+  std::atomic<uint64_t> waited_ns{0};
 };
 
 struct InitResult {
@@ -79,6 +88,7 @@ class Comm {
   bool finalized() const;
   std::string broken_reason() const;
   int rank() const { return rank_; }
+  CommStats& stats() { return stats_; }
   int size() const { return size_; }
 
  private:
@@ -92,6 +102,7 @@ class Comm {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Collective> queue_;
+  std::atomic<size_t> queued_{0};  // queue_.size(), read without the lock by the spinning thread
   std::thread thread_;
   bool stop_ = false;
   bool initialized_ = false;
@@ -100,6 +111,7 @@ class Comm {
   int rank_ = 0;
   int size_ = 1;
   int64_t timeout_ms_ = 0;
+  CommStats stats_;
   // Init's handshake with the thread.
   bool init_done_ = false;
   InitResult init_result_;
