@@ -268,3 +268,16 @@ mpiSuite('tg.distributed under mpirun -np 2', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
+
+// Two "hosts" as network namespaces joined by a veth pair (scripts/mpi-two-hosts.sh). Needs
+// root and a kernel that lets it make namespaces: skipped, with a message, where it cannot.
+const canMakeNamespaces = process.getuid?.() === 0 && spawnSync('unshare', ['--net', 'true']).status === 0 && spawnSync('ip', ['-V']).status === 0;
+if (!canMakeNamespaces && missing.length === 0) console.warn('test/distributed.test.ts: skipping the two-host run (needs root, unshare --net and ip)');
+(canMakeNamespaces && missing.length === 0 ? describe : describe.skip)('two hosts (network namespaces and a veth pair)', () => {
+  it('trains across them over TCP like one process', () => {
+    const r = spawnSync(join(root, 'scripts', 'mpi-two-hosts.sh'), { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('two hosts: ok');
+    expect(r.stdout).toContain('tg-host-a, tg-host-b');
+  });
+});

@@ -2,8 +2,10 @@
 // parameters (rank 0) to --out as JSON. Under mpirun each of the N ranks takes batch/N samples
 // of every global batch through a DistributedSampler without shuffle and averages gradients
 // with DistributedDataParallel; alone (--mode single) one process takes the whole batch.
-// --optim sgd (with momentum) or adam; --deferred 1 runs every step in tg.deferred.
+// --optim sgd (with momentum) or adam; --deferred 1 runs every step in tg.deferred. The JSON
+// also names each rank's host (scripts/mpi-two-hosts.sh checks they differ).
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { args, model, problem, tg } from './common.mjs';
 
 const a = args();
@@ -40,8 +42,17 @@ for (const [x, y] of loader) {
   if (a.deferred === '1') await tg.deferred(() => step(x, y));
   else step(x, y);
 }
+// Every rank's hostname, gathered as 64 bytes each.
+function hosts() {
+  if (single) return [hostname()];
+  const name = Int32Array.from(Buffer.from(hostname().padEnd(64, '\0').slice(0, 64)));
+  const all = Array.from({ length: world }, () => tg.zeros([64], { dtype: 'int32' }));
+  dist.allGather(all, tg.Tensor.from(name, [64]));
+  return all.map((t) => Buffer.from(Uint8Array.from(t.data())).toString().replace(/\0+$/, ''));
+}
+const ranHosts = hosts();
 if (rank === 0) {
   const out = Object.fromEntries(net.namedParameters().map(([name, p]) => [name, Array.from(p.data())]));
-  writeFileSync(a.out, JSON.stringify({ world, buckets: single ? null : trained.bucketSizes, params: out }));
+  writeFileSync(a.out, JSON.stringify({ world, hosts: ranHosts, buckets: single ? null : trained.bucketSizes, params: out }));
 }
 if (!single) dist.destroyProcessGroup();
