@@ -3,12 +3,16 @@
 // `npm run build:mpi`. Needs MPI's wrapper compiler (Debian: apt-get install openmpi-bin
 // libopenmpi-dev). Separate from the main addon, so the package never needs MPI to build or load.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'native', 'dist');
+// node-gyp builds beside its binding.gyp, so the sources are copied (timestamps kept, so
+// builds stay incremental) to build-mpi/src/: native/ then holds sources only, and neither
+// the npm tarball nor the prebuilds' source hash sees build output.
+const scratch = join(root, 'build-mpi', 'src');
+const source = join(scratch, 'dist');
 const target = join(root, 'build-mpi', 'Release', 'tensorgrad_mpi.node');
 
 try {
@@ -17,10 +21,13 @@ try {
   console.error('build:mpi: mpicc was not found. Install MPI first: apt-get install openmpi-bin libopenmpi-dev');
   process.exit(1);
 }
+cpSync(join(root, 'native', 'dist'), source, { recursive: true, preserveTimestamps: true, filter: (f) => !f.includes(join('dist', 'build')) });
+mkdirSync(join(scratch, 'runtime'), { recursive: true });
+cpSync(join(root, 'native', 'runtime', 'external_op.h'), join(scratch, 'runtime', 'external_op.h'), { preserveTimestamps: true });
 // Through npx, so that node-gyp sees npm's configuration (nodedir and the like) as the main
 // addon's build does.
 for (const step of [['configure'], ['build', '--jobs=max']]) {
-  const run = spawnSync('npx', ['--no-install', 'node-gyp', ...step, `--directory=${source}`], { stdio: 'inherit' });
+  const run = spawnSync('npx', ['--no-install', 'node-gyp', ...step, `--directory=${source}`], { stdio: 'inherit', cwd: root });
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
 mkdirSync(dirname(target), { recursive: true });

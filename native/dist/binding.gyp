@@ -1,8 +1,9 @@
 {
   # The optional MPI addon (DESIGN.md: native/dist/), never part of the main addon or the
-  # prebuilds. Built by `npm run build:mpi` (scripts/build-mpi.mjs), which runs node-gyp here
-  # and copies the result to build-mpi/Release/tensorgrad_mpi.node. MPI's flags come from the
-  # wrapper compiler, so any MPI whose mpicc answers --showme builds it.
+  # prebuilds. Built by `npm run build:mpi` (scripts/build-mpi.mjs), which copies native/dist/
+  # and runtime/external_op.h to build-mpi/src/, runs node-gyp there, and copies the result
+  # to build-mpi/Release/tensorgrad_mpi.node; ".." below is native/ (its copy there). MPI's
+  # flags come from the wrapper compiler, so any MPI whose mpicc answers --showme builds it.
   "targets": [
     {
       "target_name": "tensorgrad_mpi",
