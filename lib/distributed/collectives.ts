@@ -36,6 +36,7 @@ const inFlight = new Map<number, readonly Tensor[]>();
 export class Work {
   readonly #id: number;
   #waited: Promise<void> | null = null;
+  #completed = false;
 
   constructor(id: number) {
     this.#id = id;
@@ -43,12 +44,17 @@ export class Work {
 
   /** Resolves when the collective has completed; rejects with its TensorgradError (ERR_DISTRIBUTED). */
   wait(): Promise<void> {
-    this.#waited ??= waitForWork(this.#id);
+    this.#waited ??= waitForWork(this.#id).finally(() => {
+      this.#completed = true;
+    });
     return this.#waited;
   }
 
+  /** Whether the collective has finished (successfully or not), without waiting. */
   isCompleted(): boolean {
-    return this.#waited !== null ? false : requireGroup('Work.isCompleted').addon.isCompleted(this.#id);
+    if (this.#completed) return true;
+    // Once wait() took the work from the addon, only its promise knows.
+    return this.#waited === null && requireGroup('Work.isCompleted').addon.isCompleted(this.#id);
   }
 }
 

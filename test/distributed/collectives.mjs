@@ -39,7 +39,7 @@ check('allGather', gathered.map(values), Array.from({ length: n }, (_, r) => [r,
 t = tg.tensor([rank]);
 const work = dist.allReduce(t, { op: 'sum', asyncOp: true });
 await work.wait();
-check('allReduce asyncOp', values(t), [sum((r) => r)]);
+check('allReduce asyncOp', [values(t), work.isCompleted()], [[sum((r) => r)], true]);
 const b = dist.barrier({ asyncOp: true });
 await b.wait();
 dist.barrier();

@@ -78,7 +78,8 @@ export class DistributedDataParallel<Args extends unknown[] = [Tensor], Out = Te
     this.registerModule('module', model as unknown as Module<never[], unknown>);
 
     checkLayout(model as unknown as Module<never[], unknown>);
-    const state = [...model.parameters(), ...model.buffers()].map((t) => t.contiguous());
+    // In place: parameters and buffers are contiguous (callExternal refuses a view).
+    const state = [...model.parameters(), ...model.buffers()];
     broadcastTensors(`${fn}: broadcasting the parameters and buffers from rank 0`, state, 0);
 
     const trainable = model.parameters().filter((p) => p.requiresGrad);
