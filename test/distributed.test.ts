@@ -128,6 +128,11 @@ describe('tg.distributed without a process group', () => {
     expect(thrown(() => dist.allReduce('x' as never)).message).toContain('tensor');
     expect(thrown(() => dist.allReduce(tensor([1]), { op: 'prod' as never })).message).toContain('options.op');
     expect(thrown(() => dist.allReduce(tensor([1]).expand([3]))).message).toContain('contiguous');
+    const DDP = nn.parallel.DistributedDataParallel;
+    expect(thrown(() => new DDP({} as never)).message).toContain('model');
+    expect(thrown(() => new DDP(new nn.Linear(2, 2), { bucketCapMb: 0 })).message).toContain('options.bucketCapMb');
+    expect(thrown(() => new DDP(new nn.Linear(2, 2), { broadcastBuffers: 'yes' as never })).message).toContain('options.broadcastBuffers');
+    expect(thrown(() => new DDP(new nn.Linear(2, 2), { findUnusedParameters: true } as never))).toBeInstanceOf(ArgumentError);
   });
 
   it('says how to install MPI and build the addon when the addon is missing', () => {
