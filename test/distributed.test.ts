@@ -185,9 +185,9 @@ mpiSuite('tg.distributed under mpirun -np 2', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'tg-dist-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('runs every collective, eager, async and deferred', () => {
+  it.each([['with a timeout (polled)', '30000'], ['without one (blocking MPI calls)', 'Infinity']])('runs every collective, eager, async and deferred, %s', (_, timeout) => {
     if (missing.length > 0) throw new Error(`CI is set but ${missing.join(' and ')} is missing`);
-    const r = mpirun(2, 'collectives.mjs');
+    const r = mpirun(2, 'collectives.mjs', ['--timeout', timeout]);
     const checks = r.lines('CHECK');
     expect(checks.length, r.out).toBe(22);
     expect(checks.filter((l) => !l.endsWith(' ok')), r.out).toEqual([]);

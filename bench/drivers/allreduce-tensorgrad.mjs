@@ -6,7 +6,7 @@ import { median, option } from '../../scripts/cli-args.mjs';
 
 const { distributed: dist } = tg;
 const MAX = Number(option('max', 64 << 20));
-dist.initProcessGroup({ timeoutMs: 120_000 });
+dist.initProcessGroup({ timeoutMs: option('timeout', '120000') === 'Infinity' ? Infinity : Number(option('timeout', '120000')) });
 const rank = dist.getRank();
 for (let bytes = 4096; bytes <= MAX; bytes *= 4) {
   const t = tg.zeros([bytes / 4]);

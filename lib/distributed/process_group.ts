@@ -12,7 +12,9 @@ export interface InitProcessGroupOptions {
   /**
    * How long one collective may take before the group fails with a TensorgradError
    * (ERR_DISTRIBUTED) instead of hanging on a rank that died or never came; milliseconds,
-   * default 300000 (5 minutes). Infinity waits forever.
+   * default 300000 (5 minutes). Infinity waits forever, and runs MPI's blocking collectives
+   * instead of polling nonblocking ones: faster for large messages (bench/DDP.md), but a dead
+   * rank then hangs the others until mpirun kills the job.
    */
   timeoutMs?: number;
 }

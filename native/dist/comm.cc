@@ -231,16 +231,23 @@ std::string Comm::RunGroup(const Collective& c, size_t begin, size_t end) {
   }
   if (total > INT32_MAX) return std::string(NameOf(c.kind)) + ": a message of more than 2^31-1 elements";
   const int count = static_cast<int>(total);
-  MPI_Request request = MPI_REQUEST_NULL;
+  const bool all_reduce = c.kind == CollectiveKind::kAllReduce;
   int code = MPI_SUCCESS;
-  if (c.kind == CollectiveKind::kAllReduce) {
-    code = MPI_Iallreduce(MPI_IN_PLACE, data, count, DatatypeOf(dtype), OpOf(c.reduce), MPI_COMM_WORLD, &request);
+  std::string error;
+  if (timeout_ms_ == 0) {
+    // No deadline to keep: MPI's blocking collectives, whose tuned algorithms beat the
+    // nonblocking ones on large messages (bench/DDP.md).
+    code = all_reduce ? MPI_Allreduce(MPI_IN_PLACE, data, count, DatatypeOf(dtype), OpOf(c.reduce), MPI_COMM_WORLD)
+                      : MPI_Bcast(data, count, DatatypeOf(dtype), c.root, MPI_COMM_WORLD);
+    if (code != MPI_SUCCESS) return std::string(NameOf(c.kind)) + " failed in MPI: " + MpiError(code);
   } else {
-    code = MPI_Ibcast(data, count, DatatypeOf(dtype), c.root, MPI_COMM_WORLD, &request);
+    MPI_Request request = MPI_REQUEST_NULL;
+    code = all_reduce ? MPI_Iallreduce(MPI_IN_PLACE, data, count, DatatypeOf(dtype), OpOf(c.reduce), MPI_COMM_WORLD, &request)
+                      : MPI_Ibcast(data, count, DatatypeOf(dtype), c.root, MPI_COMM_WORLD, &request);
+    if (code != MPI_SUCCESS) return std::string(NameOf(c.kind)) + " failed in MPI: " + MpiError(code);
+    error = Complete(&request, NameOf(c.kind));
+    if (!error.empty()) return error;
   }
-  if (code != MPI_SUCCESS) return std::string(NameOf(c.kind)) + " failed in MPI: " + MpiError(code);
-  std::string error = Complete(&request, NameOf(c.kind));
-  if (!error.empty()) return error;
   if (c.kind == CollectiveKind::kAllReduce && c.reduce == ReduceKind::kAvg) {
     const float scale = 1.0f / static_cast<float>(size_);
     float* values = static_cast<float*>(data);
@@ -265,10 +272,13 @@ std::string Comm::RunAllGather(const Collective& c) {
   MPI_Request request = MPI_REQUEST_NULL;
   const MPI_Datatype type = DatatypeOf(input.dtype);
   const int count = static_cast<int>(input.numel);
-  const int code = MPI_Iallgather(input.data, count, type, gathered.data(), count, type, MPI_COMM_WORLD, &request);
+  const int code = timeout_ms_ == 0 ? MPI_Allgather(input.data, count, type, gathered.data(), count, type, MPI_COMM_WORLD)
+                                    : MPI_Iallgather(input.data, count, type, gathered.data(), count, type, MPI_COMM_WORLD, &request);
   if (code != MPI_SUCCESS) return "allGather failed in MPI: " + MpiError(code);
-  std::string error = Complete(&request, "allGather");
-  if (!error.empty()) return error;
+  if (timeout_ms_ != 0) {
+    std::string error = Complete(&request, "allGather");
+    if (!error.empty()) return error;
+  }
   for (int r = 0; r < size_; ++r) std::memcpy(c.buffers[1 + r].data, gathered.data() + bytes * r, bytes);
   return "";
 }
@@ -282,8 +292,9 @@ void Comm::Run(Collective& c) {
   std::string error;
   if (c.kind == CollectiveKind::kBarrier) {
     MPI_Request request = MPI_REQUEST_NULL;
-    const int code = MPI_Ibarrier(MPI_COMM_WORLD, &request);
-    error = code != MPI_SUCCESS ? "barrier failed in MPI: " + MpiError(code) : Complete(&request, "barrier");
+    const int code = timeout_ms_ == 0 ? MPI_Barrier(MPI_COMM_WORLD) : MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    if (code != MPI_SUCCESS) error = "barrier failed in MPI: " + MpiError(code);
+    else if (timeout_ms_ != 0) error = Complete(&request, "barrier");
   } else if (c.kind == CollectiveKind::kAllGather) {
     error = RunAllGather(c);
   } else {

@@ -9,6 +9,8 @@
 // MPI reports an error for, breaks the group: the pending collective and everything queued
 // after it fail with that reason, and so does every later call. MPI cannot cancel a started
 // collective, so a broken group is not recoverable: the process should report and exit.
+// Without a timeout (timeout_ms 0) the blocking collectives run instead: MPI's tuned
+// algorithms are faster on large messages, and there is no deadline to poll against.
 #pragma once
 
 #include <atomic>

@@ -1,9 +1,11 @@
-// Every collective on every rank, eager and deferred; prints "CHECK name ok|<what went wrong>"
+// Every collective on every rank, eager and deferred, polled or blocking; prints "CHECK name ok|<what went wrong>"
 // lines for test/distributed.test.ts to read.
-import { tg } from './common.mjs';
+import { args, tg } from './common.mjs';
 
 const { distributed: dist } = tg;
-dist.initProcessGroup({ timeoutMs: 30_000 });
+// --timeout Infinity: the blocking collectives (no deadline) instead of the polled ones.
+const timeout = args().timeout ?? '30000';
+dist.initProcessGroup({ timeoutMs: timeout === 'Infinity' ? Infinity : Number(timeout) });
 const rank = dist.getRank();
 const n = dist.getWorldSize();
 const sum = (f) => Array.from({ length: n }, (_, r) => f(r)).reduce((a, b) => a + b, 0);
