@@ -125,6 +125,16 @@ const md = [
   '',
   `Overhead target (< 10% of the CNN's step on 2 ranks): ${pct(overhead(models.cnn))} with the default buckets, ${pct((models.cnn.ddpSmallBuckets.stepMs - models.cnn.alone.stepMs) / models.cnn.ddpSmallBuckets.stepMs)} with 0.25 MB buckets.`,
   '',
+  'Reading these figures: step times of one configuration vary by about ±5% between runs on this shared',
+  'machine, so an overhead within that is noise (it can come out negative). When 1 rank x 2 threads is',
+  'not faster than 1 x 1, another process held a core during the run. On two cores, two ranks x 1 thread',
+  'cannot beat one rank x 2 threads -- the thread pool already uses both cores, and DDP adds the',
+  'all-reduce -- so the throughput table measures what data parallelism costs, which is what carries',
+  "over to machines with more cores or more machines. The CNN's 0.8 MB of gradients fit the first",
+  "1 MB bucket, so by default its all-reduce starts only when backward ends; smaller buckets start",
+  'it earlier and hide most of it. The MLP has almost no compute per step (0.7 ms per half batch) next to',
+  'its 1.6 MB all-reduce, so it is communication-bound at this batch size.',
+  '',
 ];
 writeFileSync(join(root, 'bench', 'DDP.md'), md.join('\n'));
 console.log(md.join('\n'));
