@@ -4,6 +4,11 @@
   # and runtime/external_op.h to build-mpi/src/, runs node-gyp there, and copies the result
   # to build-mpi/Release/tensorgrad_mpi.node; ".." below is native/ (its copy there). MPI's
   # flags come from the wrapper compiler, so any MPI whose mpicc answers --showme builds it.
+  "variables": {
+    # 1: AddressSanitizer + UndefinedBehaviorSanitizer (npm run build:mpi -- --sanitize,
+    # for scripts/sanitized-js-tests.mjs).
+    "tg_sanitize%": 0
+  },
   "targets": [
     {
       "target_name": "tensorgrad_mpi",
@@ -17,7 +22,13 @@
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++14", "-std=gnu++1y"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "<!@(mpicc --showme:compile)"],
       "libraries": ["<!@(mpicc --showme:link)"],
-      "ldflags": ["-Wl,-rpath,<!(mpicc --showme:libdirs | cut -d' ' -f1)"]
+      "ldflags": ["-Wl,-rpath,<!(mpicc --showme:libdirs | cut -d' ' -f1)"],
+      "conditions": [
+        ["tg_sanitize==1", {
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
     }
   ]
 }
