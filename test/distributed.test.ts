@@ -3,7 +3,7 @@
 // dist/, built by `npm test`'s ensure-built step). Without mpirun or the MPI addon
 // (`npm run build:mpi`) those are skipped with a message -- and fail when CI is set.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,25 @@ describe('tg.distributed without a process group', () => {
     expect(thrown(() => new DDP(new nn.Linear(2, 2), { bucketCapMb: 0 })).message).toContain('options.bucketCapMb');
     expect(thrown(() => new DDP(new nn.Linear(2, 2), { broadcastBuffers: 'yes' as never })).message).toContain('options.broadcastBuffers');
     expect(thrown(() => new DDP(new nn.Linear(2, 2), { findUnusedParameters: true } as never))).toBeInstanceOf(ArgumentError);
+  });
+
+  it('says the same when the addon does not load (no libmpi)', () => {
+    const saved = process.env.TENSORGRAD_MPI_ADDON;
+    const dir = mkdtempSync(join(tmpdir(), 'tg-mpi-'));
+    const bogus = join(dir, 'tensorgrad_mpi.node');
+    writeFileSync(bogus, 'not a shared object');
+    process.env.TENSORGRAD_MPI_ADDON = bogus;
+    try {
+      const e = thrown(() => dist.initProcessGroup()) as TensorgradError;
+      expect(e.code).toBe('ERR_NATIVE_LOAD_FAILED');
+      expect(e.message).toContain('does not load');
+      expect(e.message).toContain('apt-get install openmpi-bin libopenmpi-dev');
+      expect(e.message).toContain('npm run build:mpi');
+    } finally {
+      if (saved === undefined) delete process.env.TENSORGRAD_MPI_ADDON;
+      else process.env.TENSORGRAD_MPI_ADDON = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says how to install MPI and build the addon when the addon is missing', () => {
