@@ -256,6 +256,18 @@ mpiSuite('tg.distributed under mpirun -np 2', () => {
     expect(zero.stateKeys[0]).toBe('module.0.weight');
   });
 
+  it("broadcasts batch norm's buffers from rank 0 at construction and before each training forward", () => {
+    const r = mpirun(2, 'buffers.mjs');
+    expect(r.status, r.out).toBe(0);
+    const reports = r.lines('BUFFERS').map((l) => JSON.parse(l));
+    expect(reports.length, r.out).toBe(2);
+    for (const report of reports) {
+      expect(report.afterConstruction).toEqual([0, 0, 0, 0]);
+      // Started from rank 0's 0, not rank 1's drifted 7 (which would leave about 6.3).
+      for (const v of report.afterForward) expect(Math.abs(v)).toBeLessThan(1);
+    }
+  });
+
   it('fails on every rank, with no hang, when the ranks build different models', () => {
     const r = mpirun(2, 'layout.mjs');
     const reports = r.lines('LAYOUT').map((l) => JSON.parse(l));
