@@ -268,6 +268,18 @@ mpiSuite('tg.distributed under mpirun -np 2', () => {
     }
   });
 
+  it('shrinks the thread pool to the cores mpirun bound the rank to', () => {
+    const root = process.getuid?.() === 0 ? ['--allow-run-as-root'] : [];
+    const r = spawnSync('mpirun', [...root, '--bind-to', 'core', '--map-by', 'core', '-np', '2', 'node', join(scripts, 'threads.mjs')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, TENSORGRAD_NUM_THREADS: undefined },
+    });
+    const reports = r.stdout.split('\n').filter((l) => l.startsWith('THREADS ')).map((l) => JSON.parse(l.slice(8)));
+    expect(reports.length, `${r.stdout}\n${r.stderr}`).toBe(2);
+    for (const report of reports) expect(report.threads).toBeLessThanOrEqual(report.cores);
+  });
+
   it('fails on every rank, with no hang, when the ranks build different models', () => {
     const r = mpirun(2, 'layout.mjs');
     const reports = r.lines('LAYOUT').map((l) => JSON.parse(l));

@@ -2,7 +2,9 @@
  * The process group (torch.distributed's default group): one per process, over every rank
  * the MPI launcher started (mpirun -np N). Rank and world size come from MPI.
  */
+import { availableParallelism } from 'node:os';
 import { ArgumentError, TensorgradError } from '../errors.js';
+import { getNumThreads, setNumThreads } from '../runtime.js';
 import { checkNumber, checkOptions, fail } from '../validate.js';
 import { loadMpiAddon, type MpiBinding } from './mpi_addon.js';
 
@@ -33,7 +35,8 @@ let group: Group | null = null;
 
 /**
  * Initialises MPI (on the MPI addon's communication thread, at MPI_THREAD_FUNNELED) and this
- * process's group. Run under mpirun; a process started without it is a group of one.
+ * process's group. Run under mpirun; a process started without it is a group of one. When
+ * mpirun bound this rank to fewer cores than the thread pool has, the pool shrinks to them.
  */
 export function initProcessGroup(options?: InitProcessGroupOptions): void {
   const opts = checkOptions<InitProcessGroupOptions>('initProcessGroup', options, ['backend', 'timeoutMs']);
@@ -52,6 +55,19 @@ export function initProcessGroup(options?: InitProcessGroupOptions): void {
     throw new TensorgradError(`initProcessGroup: ${(error as Error).message}`, 'ERR_DISTRIBUTED', { cause: error });
   }
   group = { addon, rank: info.rank, worldSize: info.size, timeoutMs, threadLevel: info.threadLevel };
+  fitThreadsToBinding();
+}
+
+/**
+ * mpirun binds each rank to a core by default (with -np 2 or less; --bind-to, --map-by ... PE=n
+ * otherwise): a thread pool sized to the machine would then crowd every thread onto that
+ * core. So the pool shrinks to the cores this process may run on, unless TENSORGRAD_NUM_THREADS
+ * chose its size.
+ */
+function fitThreadsToBinding(): void {
+  if (process.env.TENSORGRAD_NUM_THREADS !== undefined) return;
+  const allowed = availableParallelism();
+  if (getNumThreads() > allowed) setNumThreads(allowed);
 }
 
 export function isInitialized(): boolean {
