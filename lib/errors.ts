@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'ERR_INTERNAL'
   | 'ERR_NATIVE_NOT_BUILT'
   | 'ERR_NATIVE_LOAD_FAILED'
-  | 'ERR_GRADCHECK';
+  | 'ERR_GRADCHECK'
+  | 'ERR_DISTRIBUTED';
 
 export class TensorgradError extends Error {
   readonly code: ErrorCode;

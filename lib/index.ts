@@ -13,6 +13,7 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as train from './train/index.js';
 export * as io from './io/index.js';
+export * as distributed from './distributed/index.js';
 export * as datasets from './io/datasets.js';
 export { evaluate, fit, predict } from './train/index.js';
 export * as F from './nn/functional.js';

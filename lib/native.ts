@@ -81,7 +81,16 @@ export interface NativeBinding {
   hasGrad(h: Handle): boolean;
   setGrad(h: Handle, grad: Handle | null): void;
   gradFn(h: Handle): string | null;
-  backward(h: Handle, gradient: Handle | null, retainGraph: boolean): void;
+  /** onGradReady(readyId): called during the walk as each leaf with a ready id gets its last gradient. */
+  backward(h: Handle, gradient: Handle | null, retainGraph: boolean, onGradReady?: (readyId: number) => void): void;
+  /** The id backward's onGradReady reports for this leaf (-1: none). */
+  setGradReadyId(h: Handle, readyId: number): void;
+  /**
+   * Runs another addon's native operation (native/runtime/external_op.h; the MPI addon's
+   * collectives) on the tensors' memory at this point of the stream: now in eager mode,
+   * queued in order in deferred mode.
+   */
+  callExternal(op: object, arg: number, tensors: Handle[]): void;
   detach(h: Handle): Handle;
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;

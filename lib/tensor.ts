@@ -4,6 +4,7 @@
  * Memory is freed when the Tensor is garbage-collected; dispose() frees it sooner.
  */
 import { ArgumentError, DTypeError, ShapeError } from './errors.js';
+import { runBackward } from './backward_observers.js';
 import { formatTensor, nestedArray, type NestedArray } from './format.js';
 import { type Handle, native } from './native.js';
 import { activate, argExtreme, binary, checkKeepdim, clamp, dimList, expand, matmul, permute, reduce, shapeArgs, softmax, step, unary } from './tensor_ops.js';
@@ -173,7 +174,7 @@ export class Tensor {
     if (gradient != null) checkTensor('backward', 'gradient', gradient);
     const opts = checkOptions<{ retainGraph?: boolean }>('backward', options, ['retainGraph']);
     const retain = opts.retainGraph === undefined ? false : checkBool('backward', 'options.retainGraph', opts.retainGraph);
-    native.backward(this._h, gradient == null ? null : gradient._h, retain);
+    runBackward(this._h, gradient == null ? null : gradient._h, retain);
   }
   /** The same data (shared memory) as a leaf outside the graph. */
   detach(): Tensor {

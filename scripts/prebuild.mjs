@@ -49,14 +49,15 @@ function filesUnder(dir) {
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /**
- * What a prebuild is made from: the native sources, binding.gyp and its source-list reader,
+ * What a prebuild is made from: the native sources (but the MPI addon's), binding.gyp and its source-list reader,
  * this script and its checks (a tightened check re-checks), node-addon-api's and Node's
  * headers (the Node that builds is the one whose headers are used), and the compilers.
  */
 export function sourceHash() {
   const hash = createHash('sha256');
   const files = ['binding.gyp', 'scripts/native-sources.cjs', 'scripts/prebuild.mjs', 'scripts/binary-checks.mjs', 'scripts/script-helpers.mjs',
-    ...filesUnder(join(root, 'native')).map((f) => relative(root, f))];
+    // native/dist/ is the optional MPI addon (npm run build:mpi), never part of a prebuild.
+    ...filesUnder(join(root, 'native')).map((f) => relative(root, f)).filter((f) => !f.startsWith(join('native', 'dist')))];
   for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file)));
   const addonApi = JSON.parse(readFileSync(join(root, 'node_modules', 'node-addon-api', 'package.json'), 'utf8')).version;
   const compilers = Object.values(TARGETS).map((t) => `${t.tools}g++ ${output(`${t.tools}g++`, ['-dumpfullversion']) ?? 'missing'}`);

@@ -44,15 +44,25 @@ if (addon === undefined) {
   console.error(`sanitized-js-tests: no tensorgrad.node under ${out}`);
   process.exit(1);
 }
+// Where MPI is installed, the MPI addon (communication thread, external ops) runs sanitized too,
+// under test/distributed.test.ts (its ranks inherit LD_PRELOAD through mpirun).
+const suites = [...SUITES];
+let mpiAddon;
+if (spawnSync('mpicc', ['--showme:compile'], { stdio: 'ignore' }).status === 0) {
+  if (run('node', [join(root, 'scripts', 'build-mpi.mjs'), '--sanitize']) !== 0) process.exit(1);
+  mpiAddon = join(root, 'build-mpi-asan', 'Release', 'tensorgrad_mpi.node');
+  suites.push('test/distributed.test.ts');
+}
 const libasan = spawnSync('g++', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).stdout.trim();
 const reportDir = process.env.TG_REPORT_DIR;
 const env = {
   ...process.env,
   TENSORGRAD_ADDON: addon,
+  ...(mpiAddon ? { TENSORGRAD_MPI_ADDON: mpiAddon } : {}),
   LD_PRELOAD: libasan,
   // Node itself is not instrumented and keeps memory until exit: leaks are not ours to report.
   ASAN_OPTIONS: 'detect_leaks=0:halt_on_error=1:abort_on_error=1',
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
 };
 const reporter = reportDir ? ['--reporter=default', '--reporter=json', `--outputFile.json=${join(reportDir, 'vitest-asan.json')}`] : [];
-process.exit(run('npx', ['vitest', 'run', ...SUITES, '--testTimeout=120000', ...reporter, ...process.argv.slice(2)], env));
+process.exit(run('npx', ['vitest', 'run', ...suites, '--testTimeout=120000', ...reporter, ...process.argv.slice(2)], env));

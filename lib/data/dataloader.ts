@@ -22,9 +22,19 @@ export interface DataLoaderOptions<T> {
   seed?: number;
   /** Makes a batch from its samples; replaces the default (stacking tensors, one gather per tensor for a TensorDataset). */
   collate?: (items: T[]) => unknown;
+  /**
+   * The dataset indices of each epoch, in order (torch's sampler: DistributedSampler, or any
+   * iterable of indices with a length). Excludes shuffle: the sampler decides the order.
+   */
+  sampler?: Sampler;
 }
 
-const OPTIONS = ['batchSize', 'shuffle', 'dropLast', 'seed', 'collate'];
+/** What DataLoader's sampler option takes: an iterable of dataset indices with its length. */
+export interface Sampler extends Iterable<number> {
+  readonly length: number;
+}
+
+const OPTIONS = ['batchSize', 'shuffle', 'dropLast', 'seed', 'collate', 'sampler'];
 
 /** One pass over the dataset: its order and how to load batch k of it. */
 interface Epoch<B> {
@@ -39,6 +49,8 @@ export class DataLoader<T, B = T> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
+  /** The sampler that orders each epoch, when one was given. */
+  readonly sampler: Sampler | undefined;
   readonly #seed: number;
   readonly #collate: ((items: T[]) => unknown) | undefined;
   #epoch = 0;
@@ -51,6 +63,14 @@ export class DataLoader<T, B = T> {
     this.dropLast = opts.dropLast === undefined ? false : checkBool('DataLoader', 'options.dropLast', opts.dropLast);
     if (opts.collate !== undefined && typeof opts.collate !== 'function') fail('DataLoader', 'options.collate', 'a function', opts.collate);
     this.#collate = opts.collate;
+    if (opts.sampler !== undefined) {
+      const sampler = opts.sampler as Partial<Sampler> | null;
+      if (sampler === null || typeof sampler !== 'object' || typeof sampler[Symbol.iterator] !== 'function' || !Number.isInteger(sampler.length)) {
+        fail('DataLoader', 'options.sampler', 'a sampler (an iterable of indices with an integer length)', opts.sampler);
+      }
+      if (this.shuffle) fail('DataLoader', 'options.shuffle', 'false with a sampler (the sampler decides the order)', this.shuffle);
+    }
+    this.sampler = opts.sampler;
     // Drawn only for a shuffling loader: one that keeps the dataset's order leaves the
     // generator (and so, say, the next model's initial weights) as it was.
     if (opts.seed !== undefined) this.#seed = checkSeed('DataLoader', 'options.seed', opts.seed);
@@ -59,7 +79,7 @@ export class DataLoader<T, B = T> {
 
   /** Batches per epoch. */
   get length(): number {
-    return this.#batchCount(checkDataset('DataLoader', 'dataset', this.dataset).length);
+    return this.#batchCount(this.sampler !== undefined ? this.sampler.length : checkDataset('DataLoader', 'dataset', this.dataset).length);
   }
 
   #batchCount(n: number): number {
@@ -68,9 +88,10 @@ export class DataLoader<T, B = T> {
 
   /** The next epoch's order and loaders. The order is fixed here, when iteration starts. */
   #nextEpoch(): Epoch<B> {
-    const n = checkDataset<T>('DataLoader', 'dataset', this.dataset).length;
+    const datasetSize = checkDataset<T>('DataLoader', 'dataset', this.dataset).length;
     const epoch = this.#epoch++;
-    const order = this.shuffle ? permutation(n, new Xoshiro128(this.#seed, epoch)) : Int32Array.from({ length: n }, (_, i) => i);
+    const order = this.#orderOf(datasetSize, epoch);
+    const n = order.length;
     const batches = this.#batchCount(n);
     const size = this.batchSize;
     // Batch k's entries of a per-position array (the order, or the rows it maps to).
@@ -91,6 +112,17 @@ export class DataLoader<T, B = T> {
       load: (k) => collate(Array.from(batchOf(order, k), (i) => this.dataset.get(i))) as B,
       loadAsync: null,
     };
+  }
+
+  #orderOf(datasetSize: number, epoch: number): Int32Array {
+    if (this.sampler === undefined) {
+      return this.shuffle ? permutation(datasetSize, new Xoshiro128(this.#seed, epoch)) : Int32Array.from({ length: datasetSize }, (_, i) => i);
+    }
+    const order = Int32Array.from(this.sampler);
+    for (const i of order) {
+      if (i < 0 || i >= datasetSize) fail('DataLoader', 'options.sampler', `indices in [0, ${datasetSize})`, i);
+    }
+    return order;
   }
 
   /** One epoch, batch by batch, on the JS thread. */

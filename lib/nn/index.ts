@@ -20,3 +20,4 @@ export { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss 
 export { GRU, LSTM, RNN, type LSTMOptions, type RNNBaseOptions, type RNNOptions, type RnnNonlinearity } from './rnn.js';
 export { GRUCell, LSTMCell, RNNCell, type RNNCellLayerOptions, type RNNCellOptions } from './rnn_cell.js';
 export { PackedSequence } from './rnn_utils.js';
+export * as parallel from './parallel/index.js';

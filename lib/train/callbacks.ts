@@ -5,7 +5,9 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { StateDict } from '../nn/module.js';
+import { DistributedDataParallel } from '../nn/parallel/distributed.js';
 import { checkBool, checkInt, checkOptions, checkRange, fail } from '../validate.js';
+import { isRankZero } from './distributed.js';
 import { type Callback, type EpochLogs, monitorsOf, readMonitor, type TrainContext } from './types.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
@@ -161,7 +163,12 @@ export interface ModelCheckpointOptions {
   save?: (stateDict: StateDict, path: string) => Promise<void>;
 }
 
-/** Saves model.stateDict() at the end of an epoch: every epoch, or only those that improve the monitored value. */
+/**
+ * Saves model.stateDict() at the end of an epoch: every epoch, or only those that improve the
+ * monitored value. In a process group only rank 0 writes (every rank keeps the same history,
+ * so all agree on which epochs are saved), and a DistributedDataParallel model is saved as the
+ * module it wraps (keys without 'module.'), so the file loads into the plain model.
+ */
 export class ModelCheckpoint extends WatchingCallback implements Callback {
   readonly saveBestOnly: boolean;
   /** The path of the last save, undefined before the first. */
@@ -198,7 +205,10 @@ export class ModelCheckpoint extends WatchingCallback implements Callback {
     }
     const path = typeof this.#path === 'function' ? this.#path(epoch, logs) : this.#path;
     if (typeof path !== 'string' || path === '') fail('ModelCheckpoint', 'options.path', 'a function returning a non-empty string', path);
-    await (this.#save ?? defaultSave)(ctx.model.stateDict(), path);
+    if (isRankZero()) {
+      const model = ctx.model instanceof DistributedDataParallel ? ctx.model.module : ctx.model;
+      await (this.#save ?? defaultSave)(model.stateDict(), path);
+    }
     // Only a checkpoint that was written counts as the best so far.
     if (value !== undefined) this.watch.best = value;
     this.lastSavedPath = path;

@@ -15,6 +15,7 @@ import { Optimizer } from '../optim/optimizer.js';
 import { ReduceLROnPlateau } from '../optim/plateau.js';
 import type { Tensor } from '../tensor.js';
 import { checkInt, checkOptions, fail } from '../validate.js';
+import { isDistributedModel, isRankZero, meanAcrossRanks } from './distributed.js';
 import { runEvaluation } from './evaluate.js';
 import { batchesOf, checkLoader, checkModel, forward, lengthOf, lossTotal, type LossFn, type LossSpec, pipelinedPass, saveModes, toLossFn } from './loader.js';
 import { maybeSharedStep } from '../nn/shared.js';
@@ -43,7 +44,10 @@ export interface FitOptions {
    * loss without validation). Step a per-batch schedule (OneCycleLR) from onBatchEnd instead.
    */
   scheduler?: LRScheduler;
-  /** 'auto' (default) or true: a live progress line on a TTY, one plain line per epoch elsewhere; false: silent. */
+  /**
+   * 'auto' (default) or true: a live progress line on a TTY, one plain line per epoch elsewhere; false: silent.
+   * With a DistributedDataParallel model only rank 0 prints.
+   */
   verbose?: boolean | 'auto';
   /** Where progress goes (default process.stdout). */
   output?: NodeJS.WritableStream | ProgressStream;
@@ -65,6 +69,8 @@ interface Run {
   signal: AbortSignal | undefined;
   progress: Progress | null;
   ctx: TrainContext;
+  /** The model is a DistributedDataParallel: epoch logs are combined across ranks. */
+  distributed: boolean;
 }
 
 /**
@@ -111,7 +117,9 @@ export async function fit(model: Module<[Tensor], Tensor>, trainLoader: Loader, 
       stopRequested = true;
     },
   };
-  const run: Run = { model, optimizer, lossFn, trainLoader, validation, metrics, callbacks, signal: o.signal, progress: Progress.create(verbose, output, epochs), ctx };
+  const distributed = isDistributedModel(model);
+  const progress = distributed && !isRankZero() ? null : Progress.create(verbose, output, epochs);
+  const run: Run = { model, optimizer, lossFn, trainLoader, validation, metrics, callbacks, signal: o.signal, progress, ctx, distributed };
 
   const restoreModes = saveModes(model);
   try {
@@ -164,6 +172,9 @@ interface InFlight {
  */
 async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
   const { model, optimizer, lossFn, progress, ctx } = run;
+  // A DistributedSampler shuffles by epoch: every rank must draw the same epoch's order.
+  const sampler = (run.trainLoader as { sampler?: { setEpoch?: (e: number) => void } }).sampler;
+  if (typeof sampler?.setEpoch === 'function') sampler.setEpoch(epoch - 1);
   await emit(run, 'onEpochBegin', epoch, ctx);
   if (run.signal?.aborted) return null;
   const lr = optimizer.paramGroups[0]!.lr;
@@ -210,15 +221,18 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLogs | null> {
     return null;
   }
   const trainSeconds = (performance.now() - start) / 1000;
-  const logs: EpochLogs = { epoch, loss: lossSum / samples, metrics: computeAll(run.metrics), lr, seconds: 0, samplesPerSecond: samples / trainSeconds };
+  let train = { loss: lossSum / samples as number | undefined, metrics: computeAll(run.metrics), samples };
+  if (run.distributed) train = await meanAcrossRanks(train.loss, train.metrics, samples);
+  const logs: EpochLogs = { epoch, loss: train.loss!, metrics: train.metrics, lr, seconds: 0, samplesPerSecond: train.samples / trainSeconds };
   if (run.validation !== undefined) {
     const val = await runEvaluation('fit', 'options.validation', model, run.validation, lossFn, run.metrics, run.signal);
     if (val.aborted) {
       progress?.aborted(batches);
       return null;
     }
-    logs.valLoss = val.loss!;
-    logs.valMetrics = val.metrics;
+    const combined = run.distributed ? await meanAcrossRanks(val.loss, val.metrics, val.samples) : val;
+    logs.valLoss = combined.loss!;
+    logs.valMetrics = combined.metrics;
   }
   logs.seconds = (performance.now() - start) / 1000;
   return logs;

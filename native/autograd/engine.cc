@@ -47,8 +47,9 @@ void Accumulate(AutogradMeta& leaf, Tensor g) {
   leaf.grad = exclusive ? std::move(g) : Clone(g);
 }
 
-// Number of gradients each node reachable from root will receive.
-std::unordered_map<Node*, int> CountDependencies(Node* root) {
+// Number of gradients each node reachable from root will receive; with leaf_uses, also the
+// number of edges into each leaf that has a ready_id (so Backward knows its last one).
+std::unordered_map<Node*, int> CountDependencies(Node* root, std::unordered_map<AutogradMeta*, int>* leaf_uses) {
   std::unordered_map<Node*, int> deps;
   std::vector<Node*> stack{root};
   deps[root] = 0;
@@ -56,7 +57,10 @@ std::unordered_map<Node*, int> CountDependencies(Node* root) {
     Node* node = stack.back();
     stack.pop_back();
     for (const Edge& e : node->edges()) {
-      if (e.fn == nullptr) continue;
+      if (e.fn == nullptr) {
+        if (leaf_uses != nullptr && e.leaf != nullptr && e.leaf->ready_id >= 0) ++(*leaf_uses)[e.leaf.get()];
+        continue;
+      }
       auto [it, first_visit] = deps.try_emplace(e.fn.get(), 0);
       ++it->second;
       if (first_visit) stack.push_back(e.fn.get());
@@ -67,7 +71,7 @@ std::unordered_map<Node*, int> CountDependencies(Node* root) {
 
 }  // namespace
 
-void Backward(const Tensor& root, const Tensor* grad_in, bool retain_graph) {
+void Backward(const Tensor& root, const Tensor* grad_in, bool retain_graph, const GradReadyHook& on_ready) {
   if (!RequiresGrad(root)) {
     Fail(StatusCode::kArgument,
          "backward: the tensor does not require grad and has no gradFn: nothing it was computed from "
@@ -96,10 +100,22 @@ void Backward(const Tensor& root, const Tensor* grad_in, bool retain_graph) {
   } guard;
 
   const std::shared_ptr<AutogradMeta>& meta = root.autograd();
-  if (meta->grad_fn == nullptr) return Accumulate(*meta, grad);
+  if (meta->grad_fn == nullptr) {
+    Accumulate(*meta, grad);
+    if (on_ready && meta->ready_id >= 0) on_ready(meta->ready_id);
+    return;
+  }
 
   Node* start = meta->grad_fn.get();
-  std::unordered_map<Node*, int> deps = CountDependencies(start);
+  std::unordered_map<AutogradMeta*, int> leaf_uses;
+  std::unordered_map<Node*, int> deps = CountDependencies(start, on_ready ? &leaf_uses : nullptr);
+  // Counts an edge into a leaf as delivered (with or without a gradient); reports the leaf
+  // when it was the last.
+  auto delivered_to_leaf = [&](AutogradMeta* leaf) {
+    if (!on_ready || leaf->ready_id < 0) return;
+    auto use = leaf_uses.find(leaf);
+    if (use != leaf_uses.end() && --use->second == 0) on_ready(leaf->ready_id);
+  };
   std::unordered_map<Node*, Tensor> pending;  // summed gradient for each node's output
   pending[start] = grad;
   std::vector<Node*> ready{start};
@@ -123,6 +139,7 @@ void Backward(const Tensor& root, const Tensor* grad_in, bool retain_graph) {
       const Edge& e = edges[i];
       if (e.fn == nullptr) {
         if (e.leaf != nullptr && grads[i].defined()) Accumulate(*e.leaf, std::move(grads[i]));
+        if (e.leaf != nullptr) delivered_to_leaf(e.leaf.get());
         continue;
       }
       Node* next = e.fn.get();
@@ -148,6 +165,12 @@ void SetRequiresGrad(Tensor& t, bool requires_grad) {
     t.set_autograd(std::make_shared<AutogradMeta>());
   }
   t.autograd()->requires_grad = requires_grad;
+}
+
+void SetGradReadyId(Tensor& t, int64_t ready_id) {
+  if (GradFn(t) != nullptr) Fail(StatusCode::kArgument, "setGradReadyId: only leaf tensors have a gradient to report");
+  if (t.autograd() == nullptr) t.set_autograd(std::make_shared<AutogradMeta>());
+  t.autograd()->ready_id = ready_id;
 }
 
 bool IsLeaf(const Tensor& t) { return GradFn(t) == nullptr; }

@@ -23,6 +23,9 @@ struct AutogradMeta {
   Tensor grad;
   // The node that made this tensor; null for a leaf.
   std::shared_ptr<Node> grad_fn;
+  // For a leaf: the id Backward's on_ready hook reports once this leaf's gradient is complete
+  // in a backward pass (DDP's bucket trigger); -1 for none.
+  int64_t ready_id = -1;
 };
 
 // Where the gradient of one input of a node goes: on to the node that made that input, or

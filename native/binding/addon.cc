@@ -13,7 +13,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEnvData(env);
   for (const ExportTable* table : {&kTensorExports, &kRuntimeExports, &kAutogradExports, &kNnExports, &kNormExports,
                                    &kPoolExports, &kConvExports, &kRnnExports, &kInplaceExports, &kOptimExports, &kAsyncExports,
-                                   &kDeferredExports, &kSharedExports, &kSequenceExports, &kIoExports}) {
+                                   &kDeferredExports, &kSharedExports, &kSequenceExports, &kIoExports,
+                                   &kExternalExports}) {
     for (size_t i = 0; i < table->size; ++i) {
       const ExportEntry& e = table->entries[i];
       exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));

@@ -43,9 +43,23 @@ Napi::Value GradFnOf(Info info) {
   return fn != nullptr ? Napi::String::New(info.Env(), fn->name()) : info.Env().Null();
 }
 
-// backward(t, gradient | null, retainGraph)
+// backward(t, gradient | null, retainGraph, onGradReady?) -- onGradReady(readyId) is called
+// during the walk as each leaf with a ready id gets its last gradient (DDP's bucket trigger).
+// An exception it throws propagates out of backward.
 Napi::Value BackwardOf(Info info) {
-  Backward(TensorArg(info, 0, "tensor"), OptionalTensorArg(info, 1, "gradient"), GetBool(info, 2, "retainGraph"));
+  GradReadyHook on_ready;
+  if (info.Length() > 3 && info[3].IsFunction()) {
+    Napi::Function callback = info[3].As<Napi::Function>();
+    Napi::Env env = info.Env();
+    on_ready = [callback, env](int64_t ready_id) { callback.Call({Napi::Number::New(env, static_cast<double>(ready_id))}); };
+  }
+  Backward(TensorArg(info, 0, "tensor"), OptionalTensorArg(info, 1, "gradient"), GetBool(info, 2, "retainGraph"), on_ready);
+  return info.Env().Undefined();
+}
+
+// setGradReadyId(t, id): the id backward's onGradReady reports for this leaf (-1: none).
+Napi::Value SetGradReadyIdOf(Info info) {
+  SetGradReadyId(MutableTensorArg(info, 0, "tensor"), GetInt(info, 1, "readyId"));
   return info.Env().Undefined();
 }
 
@@ -70,6 +84,7 @@ constexpr ExportEntry kExports[] = {
     {"setGrad", Guarded<SetGradOf>},
     {"gradFn", Guarded<GradFnOf>},
     {"backward", Guarded<BackwardOf>},
+    {"setGradReadyId", Guarded<SetGradReadyIdOf>},
     {"detach", Guarded<DetachOf>},
     {"setGradEnabled", Guarded<SetGradEnabledOf>},
     {"isGradEnabled", Guarded<IsGradEnabledOf>},

@@ -11,6 +11,7 @@ const char* CodeName(StatusCode code) {
     case StatusCode::kIO: return "ERR_IO";
     case StatusCode::kOutOfMemory: return "ERR_OUT_OF_MEMORY";
     case StatusCode::kInternal: return "ERR_INTERNAL";
+    case StatusCode::kDistributed: return "ERR_DISTRIBUTED";
   }
   return "ERR_INTERNAL";
 }

@@ -40,5 +40,6 @@ extern const ExportTable kDeferredExports;
 extern const ExportTable kSharedExports;
 extern const ExportTable kSequenceExports;
 extern const ExportTable kIoExports;
+extern const ExportTable kExternalExports;
 
 }  // namespace tg::binding

@@ -16,6 +16,7 @@ enum class StatusCode {
   kIO,           // -> IOError
   kOutOfMemory,  // -> TensorgradError with code ERR_OUT_OF_MEMORY
   kInternal,     // -> TensorgradError with code ERR_INTERNAL (a bug in tensorgrad)
+  kDistributed,  // -> TensorgradError with code ERR_DISTRIBUTED (a collective failed or timed out)
 };
 
 class Error : public std::exception {

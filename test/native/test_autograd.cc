@@ -1,6 +1,7 @@
 // The autograd engine and the fused backward passes: accumulation, shared subgraphs, the
 // freed-graph error, graphs deep enough to overflow a recursive destructor, memory released
 // after backward, and the fused linear / cross-entropy passes against their reference twins.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -46,6 +47,39 @@ TG_TEST(gradients_accumulate_and_shared_inputs_sum) {
   Backward(y, nullptr, false);  // accumulates
   EXPECT_CLOSE(Grad(x).data<float>()[1], 10.0, 0, 1e-6);
   EXPECT_THROWS(Backward(y, nullptr, false));  // saved tensors were freed
+}
+
+// DDP's bucket trigger: each leaf with a ready id is reported once, after its last gradient
+// of the pass (a leaf used twice only after both), in the walk's order; others never.
+TG_TEST(backward_reports_each_leaf_once_its_gradient_is_complete) {
+  Tensor a = Leaf({1, 2}, {2});
+  Tensor b = Leaf({3, 4}, {2});
+  Tensor unused = Leaf({5}, {1});
+  Tensor silent = Leaf({6, 7}, {2});
+  SetGradReadyId(a, 10);
+  SetGradReadyId(b, 11);
+  SetGradReadyId(unused, 12);
+  // y = sum(a * b + a + silent): a reaches the graph twice, b once.
+  Tensor y = autograd::Reduce(
+      ReduceOp::kSum, autograd::Binary(BinaryOp::kAdd, autograd::Binary(BinaryOp::kAdd, autograd::Binary(BinaryOp::kMul, a, b), a), silent),
+      {}, false);
+  std::vector<int64_t> reported;
+  std::vector<bool> complete;
+  Backward(y, nullptr, /*retain_graph=*/true, [&](int64_t id) {
+    reported.push_back(id);
+    // At the report the leaf's gradient is final: a's is b + 1.
+    if (id == 10) complete.push_back(Grad(a).data<float>()[0] == 4.0f && Grad(a).data<float>()[1] == 5.0f);
+  });
+  EXPECT_TRUE(reported.size() == 2);
+  EXPECT_TRUE(std::count(reported.begin(), reported.end(), 10) == 1);
+  EXPECT_TRUE(std::count(reported.begin(), reported.end(), 11) == 1);
+  EXPECT_TRUE(complete.size() == 1 && complete[0]);
+  // The same order on a second pass, and nothing without a hook.
+  std::vector<int64_t> again;
+  Backward(y, nullptr, true, [&](int64_t id) { again.push_back(id); });
+  EXPECT_TRUE(again == reported);
+  Backward(y, nullptr, false);
+  EXPECT_THROWS(SetGradReadyId(y, 1));  // not a leaf
 }
 
 TG_TEST(backward_needs_a_gradient_for_non_scalars) {

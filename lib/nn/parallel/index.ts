@@ -1,0 +1,2 @@
+/** nn.parallel (torch.nn.parallel): data-parallel wrappers. */
+export { DistributedDataParallel, type DistributedDataParallelOptions } from './distributed.js';
