@@ -1,10 +1,10 @@
 // Data-parallel training across processes: the MNIST MLP of examples/mnist-mlp.mjs, one
 // replica per MPI rank, each rank training on its share of every batch and averaging
 // gradients with the others during backward.
-//   Build the MPI addon once:  npm run build:mpi
+//   Build the MPI addon once:  npx tensorgrad build-mpi   (in this repository: npm run build:mpi)
 //   Run:  mpirun -np 2 node examples/ddp-mnist.mjs [--epochs 3] [--batch 64] [--checkpoint ddp-mnist.tgs]
 //   (as root add --allow-run-as-root; with more ranks than cores add --oversubscribe; and
-//   --bind-to none lets each rank's threads use any core -- see README-distributed.md)
+//   --bind-to none lets each rank's threads use any core -- see the README, "Distributed training")
 // --batch is the global batch: each of N ranks takes batch/N samples per step. The learning
 // rate follows the linear scaling rule from a base of 0.05 at batch 64, with a short warm-up.
 import { cpus } from 'node:os';

@@ -3,14 +3,16 @@
  * `npx tensorgrad <command>`:
  *   info [--json]        what a bug report needs (as `python -m torch.utils.collect_env`)
  *   build-from-source    build the addon with node-gyp, for a platform without a prebuild
+ *   build-mpi            build the optional MPI addon (native/dist/) against this machine's MPI
+ *                        (--sanitize: the ASan + UBSan build the CI's sanitizer step uses)
  * It loads the addon itself (lib/addon.ts), so `info` still reports when loading fails.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { cpus, release, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BUILD_FROM_SOURCE, currentPlatform, glibcRuntimeVersion, type LoadedAddon, loadAddon, packageRoot, platformName } from './addon.js';
 import type { BackendInfo } from './native.js';
+import { buildMpiAddon, runNodeGyp } from './native_build.js';
 
 type Report = Record<string, unknown>;
 
@@ -79,40 +81,13 @@ function printInfo(report: Report): void {
   console.log(lines.join('\n'));
 }
 
-/** node-gyp: the one npm runs scripts with, this checkout's, or the one bundled with npm. */
-function nodeGypScript(root: string): string | null {
-  const candidates = [
-    process.env.npm_config_node_gyp,
-    join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-    join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),  // Windows
-  ];
-  return candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
-}
-
 function buildFromSource(): number {
   const root = packageRoot();
-  const script = nodeGypScript(root);
-  // Node's own headers, where this Node has them, spare node-gyp a download (as
-  // scripts/script-helpers.mjs does for the repository's builds; the package does not ship scripts/).
-  const prefix = join(dirname(process.execPath), '..');
-  const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
-  // Without a node-gyp at hand, npm fetches one (npm_execpath: the npm that runs us, if any).
-  const npm = process.env.npm_execpath;
-  const [cmd, args] = script
-    ? [process.execPath, [script, 'rebuild', '--jobs=max', ...nodedir]]
-    : npm
-      ? [process.execPath, [npm, 'exec', '--yes', '--', 'node-gyp', 'rebuild', '--jobs=max', ...nodedir]]
-      : ['npm', ['exec', '--yes', '--', 'node-gyp', 'rebuild', '--jobs=max', ...nodedir]];
   console.log(`tensorgrad: building the addon from source in ${root}`);
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' && cmd === 'npm' });
-  if (result.error) {
-    console.error(`tensorgrad: cannot run ${cmd}: ${result.error.message}`);
-    return 1;
-  }
-  if (result.status !== 0) {
+  const status = runNodeGyp(root, root, ['rebuild', '--jobs=max']);
+  if (status !== 0) {
     console.error('tensorgrad: the build failed; it needs a C++17 compiler (g++ 9+ or clang 10+), make and Python 3.');
-    return result.status ?? 1;
+    return status;
   }
   console.log(`tensorgrad: built ${join(root, 'build', 'Release', 'tensorgrad.node')}; it is loaded before any prebuild.`);
   return 0;
@@ -120,7 +95,8 @@ function buildFromSource(): number {
 
 const usage = `usage: npx tensorgrad <command>
   info [--json]        versions, platform, the loaded addon, CPU features, kernels, threads
-  build-from-source    build the native addon here with node-gyp (same as: ${BUILD_FROM_SOURCE})`;
+  build-from-source    build the native addon here with node-gyp (same as: ${BUILD_FROM_SOURCE})
+  build-mpi            build the optional MPI addon for tg.distributed (needs openmpi-bin and libopenmpi-dev)`;
 
 function main(argv: string[]): number {
   const [command, ...rest] = argv;
@@ -131,6 +107,7 @@ function main(argv: string[]): number {
     return (report.addon as { loaded: boolean }).loaded ? 0 : 1;
   }
   if (command === 'build-from-source') return buildFromSource();
+  if (command === 'build-mpi') return buildMpiAddon(packageRoot(), rest.includes('--sanitize'));
   if (command === undefined || command === '--help' || command === '-h') {
     console.log(usage);
     return command === undefined ? 1 : 0;

@@ -56,7 +56,7 @@ const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest(
 export function sourceHash() {
   const hash = createHash('sha256');
   const files = ['binding.gyp', 'scripts/native-sources.cjs', 'scripts/prebuild.mjs', 'scripts/binary-checks.mjs', 'scripts/script-helpers.mjs',
-    // native/dist/ is the optional MPI addon (npm run build:mpi), never part of a prebuild.
+    // native/dist/ is the optional MPI addon (npx tensorgrad build-mpi), never part of a prebuild.
     ...filesUnder(join(root, 'native')).map((f) => relative(root, f)).filter((f) => !f.startsWith(join('native', 'dist')))];
   for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file)));
   const addonApi = JSON.parse(readFileSync(join(root, 'node_modules', 'node-addon-api', 'package.json'), 'utf8')).version;

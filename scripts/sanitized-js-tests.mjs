@@ -49,7 +49,7 @@ if (addon === undefined) {
 const suites = [...SUITES];
 let mpiAddon;
 if (spawnSync('mpicc', ['--showme:compile'], { stdio: 'ignore' }).status === 0) {
-  if (run('node', [join(root, 'scripts', 'build-mpi.mjs'), '--sanitize']) !== 0) process.exit(1);
+  if (run('node', [join(root, 'dist', 'cli.js'), 'build-mpi', '--sanitize']) !== 0) process.exit(1);
   mpiAddon = join(root, 'build-mpi-asan', 'Release', 'tensorgrad_mpi.node');
   suites.push('test/distributed.test.ts');
 }

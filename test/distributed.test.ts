@@ -1,7 +1,7 @@
 // tg.distributed, DistributedDataParallel and DistributedSampler. The parts that need no MPI
 // run here; the rest spawn `mpirun -np 2` over the scripts in test/distributed/ (which import
 // dist/, built by `npm test`'s ensure-built step). Without mpirun or the MPI addon
-// (`npm run build:mpi`) those are skipped with a message -- and fail when CI is set.
+// (`npx tensorgrad build-mpi`) those are skipped with a message -- and fail when CI is set.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,7 +146,7 @@ describe('tg.distributed without a process group', () => {
       expect(e.code).toBe('ERR_NATIVE_LOAD_FAILED');
       expect(e.message).toContain('does not load');
       expect(e.message).toContain('apt-get install openmpi-bin libopenmpi-dev');
-      expect(e.message).toContain('npm run build:mpi');
+      expect(e.message).toContain('npx tensorgrad build-mpi');
     } finally {
       if (saved === undefined) delete process.env.TENSORGRAD_MPI_ADDON;
       else process.env.TENSORGRAD_MPI_ADDON = saved;
@@ -163,7 +163,7 @@ describe('tg.distributed without a process group', () => {
       expect(e.code).toBe('ERR_NATIVE_NOT_BUILT');
       expect(e.message).toContain('initProcessGroup');
       expect(e.message).toContain('apt-get install openmpi-bin libopenmpi-dev');
-      expect(e.message).toContain('npm run build:mpi');
+      expect(e.message).toContain('npx tensorgrad build-mpi');
       expect(dist.isInitialized()).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.TENSORGRAD_MPI_ADDON;
@@ -184,7 +184,7 @@ function hasMpirun(): boolean {
 }
 const missing = [
   !hasMpirun() && 'mpirun (apt-get install openmpi-bin libopenmpi-dev)',
-  !existsSync(dist.mpiAddonPath()) && `the MPI addon at ${dist.mpiAddonPath()} (npm run build:mpi)`,
+  !existsSync(dist.mpiAddonPath()) && `the MPI addon at ${dist.mpiAddonPath()} (npx tensorgrad build-mpi)`,
   !existsSync(join(root, 'dist', 'index.js')) && 'dist/ (npm run build:ts)',
 ].filter(Boolean);
 if (missing.length > 0 && !process.env.CI) console.warn(`test/distributed.test.ts: skipping the mpirun suites, missing ${missing.join(' and ')}`);

@@ -1,7 +1,7 @@
 /**
  * distributed (torch.distributed): data-parallel training across processes and machines, on
  * MPI. `import { distributed } from 'tensorgrad'`; launch with `mpirun -np N node train.mjs`.
- * The MPI addon is optional and separate (`npm run build:mpi`); the rest of tensorgrad never
+ * The MPI addon is optional and separate (`npx tensorgrad build-mpi`); the rest of tensorgrad never
  * needs it.
  */
 export {

@@ -1,5 +1,5 @@
 /**
- * Finds and loads the optional MPI addon (native/dist/, built by `npm run build:mpi`), only
+ * Finds and loads the optional MPI addon (native/dist/, built by `npx tensorgrad build-mpi`), only
  * when a process group is initialised: the main package never needs MPI to load. Looked for
  * at TENSORGRAD_MPI_ADDON, else build-mpi/Release/tensorgrad_mpi.node in the package root.
  */
@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { packageRoot } from '../addon.js';
 import { TensorgradError } from '../errors.js';
 
-/** The one command that builds the MPI addon. */
-export const BUILD_MPI = 'npm run build:mpi';
+/** The one command that builds the MPI addon, in an installed package or a checkout (where `npm run build:mpi` runs it too). */
+export const BUILD_MPI = 'npx tensorgrad build-mpi';
 export const INSTALL_MPI = 'apt-get install openmpi-bin libopenmpi-dev';
 
 export interface MpiBinding {
@@ -44,7 +44,7 @@ let loaded: MpiBinding | undefined;
 export function loadMpiAddon(fn: string): MpiBinding {
   if (loaded !== undefined) return loaded;
   const path = mpiAddonPath();
-  const howTo = `Install MPI (Debian/Ubuntu: ${INSTALL_MPI}), then build the addon in the tensorgrad checkout with: ${BUILD_MPI}`;
+  const howTo = `Install MPI (Debian/Ubuntu: ${INSTALL_MPI}), then build the addon with: ${BUILD_MPI}`;
   if (!existsSync(path)) {
     throw new TensorgradError(`${fn}: the MPI addon is not built (looked for ${path}). ${howTo}`, 'ERR_NATIVE_NOT_BUILT');
   }

@@ -25,7 +25,7 @@ const TgExternalOp* ExternalOpArg(Info info, size_t i) {
   const auto* op = static_cast<const TgExternalOp*>(info[i].As<Napi::External<void>>().Data());
   if (op == nullptr || op->abi != TG_EXTERNAL_OP_ABI || op->run == nullptr) {
     Fail(StatusCode::kArgument, "callExternal: the external operation was built for another version of tensorgrad "
-         "(rebuild the MPI addon: npm run build:mpi)");
+         "(rebuild the MPI addon: npx tensorgrad build-mpi)");
   }
   return op;
 }

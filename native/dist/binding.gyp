@@ -1,11 +1,11 @@
 {
   # The optional MPI addon (DESIGN.md: native/dist/), never part of the main addon or the
-  # prebuilds. Built by `npm run build:mpi` (scripts/build-mpi.mjs), which copies native/dist/
+  # prebuilds. Built by `npx tensorgrad build-mpi` (lib/native_build.ts), which copies native/dist/
   # and runtime/external_op.h to build-mpi/src/, runs node-gyp there, and copies the result
   # to build-mpi/Release/tensorgrad_mpi.node; ".." below is native/ (its copy there). MPI's
   # flags come from the wrapper compiler, so any MPI whose mpicc answers --showme builds it.
   "variables": {
-    # 1: AddressSanitizer + UndefinedBehaviorSanitizer (npm run build:mpi -- --sanitize,
+    # 1: AddressSanitizer + UndefinedBehaviorSanitizer (npx tensorgrad build-mpi --sanitize,
     # for scripts/sanitized-js-tests.mjs).
     "tg_sanitize%": 0
   },
