@@ -2,7 +2,7 @@
 // replica per MPI rank, each rank training on its share of every batch and averaging
 // gradients with the others during backward.
 //   Build the MPI addon once:  npx tensorgrad build-mpi   (in this repository: npm run build:mpi)
-//   Run:  mpirun -np 2 node examples/ddp-mnist.mjs [--epochs 3] [--batch 64] [--checkpoint ddp-mnist.tgs]
+//   Run:  mpirun -np 2 node examples/ddp-mnist.mjs [--epochs 3] [--batch 64] [--checkpoint ddp-mnist.tg]
 //   (as root add --allow-run-as-root; with more ranks than cores add --oversubscribe; and
 //   --bind-to none lets each rank's threads use any core -- see the README, "Distributed training")
 // --batch is the global batch: each of N ranks takes batch/N samples per step. The learning
@@ -14,7 +14,7 @@ import { option } from '../scripts/cli-args.mjs';
 const { nn, optim, data, train, datasets, distributed: dist } = tg;
 const EPOCHS = Number(option('epochs', 3));
 const GLOBAL_BATCH = Number(option('batch', 64));
-const CHECKPOINT = option('checkpoint', 'ddp-mnist.tgs');
+const CHECKPOINT = option('checkpoint', 'ddp-mnist.tg');
 
 dist.initProcessGroup({ backend: 'mpi', timeoutMs: 120_000 });
 const rank = dist.getRank();

@@ -12,7 +12,7 @@ const valLoader = new data.DataLoader(dataset, { batchSize: 64, sampler: new dat
 let printed = '';
 const output = { write: (s) => { printed += s; return true; }, isTTY: false };
 const saves = [];
-const checkpoint = new train.ModelCheckpoint({ path: 'unused.tgs', saveBestOnly: false, save: async (state, path) => saves.push(Object.keys(state)) });
+const checkpoint = new train.ModelCheckpoint({ path: 'unused.tg', saveBestOnly: false, save: async (state, path) => saves.push(Object.keys(state)) });
 const history = await train.fit(ddp, loader, {
   optimizer: new optim.Adam(ddp.parameters(), { lr: 1e-2 }),
   loss: new nn.CrossEntropyLoss(),
