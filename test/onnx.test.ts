@@ -37,7 +37,7 @@ try {
   ortProblem = String((e as Error).message ?? e);
 }
 
-const PYTHONS = [process.env.TG_ONNX_PYTHON, '/root/.cache/tensorgrad-anchors/torch2/bin/python', 'python3'].filter((p): p is string => !!p);
+const PYTHONS = [process.env.TG_ONNX_PYTHON, '/usr/bin/python3', 'python3', '/root/.cache/tensorgrad-anchors/torch2/bin/python'].filter((p): p is string => !!p);
 const python = PYTHONS.find((p) => spawnSync(p, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0) ?? null;
 
 // Reads the model from stdin; a model for an opset newer than this onnx knows is reported, not failed.
