@@ -10,8 +10,9 @@
 import { cpus } from 'node:os';
 import * as tg from '../dist/index.js';
 import { option } from '../scripts/cli-args.mjs';
+import { mnistSplits } from './mnist-splits.mjs';
 
-const { nn, optim, data, train, datasets, distributed: dist } = tg;
+const { nn, optim, data, train, distributed: dist } = tg;
 const EPOCHS = Number(option('epochs', 3));
 const GLOBAL_BATCH = Number(option('batch', 64));
 const CHECKPOINT = option('checkpoint', 'ddp-mnist.tg');
@@ -27,14 +28,7 @@ const log = (...args) => rank === 0 && console.log(...args);
 log(`${world} rank(s) x ${tg.getNumThreads()} thread(s), global batch ${GLOBAL_BATCH} (${GLOBAL_BATCH / world} per rank)`);
 
 // The same split on every rank (seeded), then each rank trains on its DistributedSampler share.
-const { images, labels } = datasets.mnistDigits();
-const all = new data.TensorDataset(images, labels);
-const [trainSet, valSet, testSet] = data.randomSplit(all, [7000, 1000, 2000], { seed: 0 });
-const normalize = data.Normalize.fit(trainSet);
-const normalized = new data.TensorDataset(normalize.apply(images), labels);
-const split = (subset) => new data.Subset(normalized, subset.indices);
-const trainData = split(trainSet);
-const valData = split(valSet);
+const { trainSet: trainData, valSet: valData, testSet } = mnistSplits();
 // fit calls the sampler's setEpoch at every epoch, so each epoch has a new shuffle, the same on every rank.
 const trainLoader = new data.DataLoader(trainData, { batchSize: GLOBAL_BATCH / world, sampler: new data.DistributedSampler(trainData, { seed: 0 }) });
 const valLoader = new data.DataLoader(valData, { batchSize: 500, sampler: new data.DistributedSampler(valData, { shuffle: false }) });
@@ -69,7 +63,7 @@ const history = await train.fit(model, trainLoader, {
 log(`val accuracy by epoch: ${history.metrics.valAccuracy.map((a) => (a * 100).toFixed(2)).join('%, ')}%`);
 
 if (rank === 0) {
-  const test = await train.evaluate(model.module, new data.DataLoader(split(testSet), { batchSize: 500 }), { loss: new nn.CrossEntropyLoss() });
+  const test = await train.evaluate(model.module, new data.DataLoader(testSet, { batchSize: 500 }), { loss: new nn.CrossEntropyLoss() });
   console.log(`test accuracy: ${(test.metrics.accuracy * 100).toFixed(2)}% on ${test.samples} digits; best checkpoint (rank 0): ${CHECKPOINT}`);
 }
 dist.destroyProcessGroup();

@@ -4,8 +4,9 @@
 //   Run: npm run demo        (node examples/mnist-mlp.mjs [--epochs 12] [--out mnist-mlp.svg])
 import * as tg from '../dist/index.js';
 import { option } from '../scripts/cli-args.mjs';
+import { mnistSplits } from './mnist-splits.mjs';
 
-const { nn, optim, data, train, datasets } = tg;
+const { nn, optim, data, train } = tg;
 const EPOCHS = Number(option('epochs', 12));
 const SVG = option('out', 'mnist-mlp.svg');
 
@@ -14,18 +15,11 @@ const info = tg.backendInfo();
 console.log(`tensorgrad on ${info.isa.toUpperCase()} kernels, ${info.numThreads} thread(s)`);
 
 // 10,000 digits: 7,000 to train on, 1,000 to watch (validation), 2,000 kept for the end (test).
-const { images, labels } = datasets.mnistDigits();
-const all = new data.TensorDataset(images, labels);
-const [trainSet, valSet, testSet] = data.randomSplit(all, [7000, 1000, 2000], { seed: 0 });
+const { trainSet, valSet, testSet } = mnistSplits();
 
-// Normalise with the training split's statistics only (the test split stays unseen).
-const normalize = data.Normalize.fit(trainSet);
-const normalized = new data.TensorDataset(normalize.apply(images), labels);
-const split = (subset) => new data.Subset(normalized, subset.indices);
-
-const trainLoader = new data.DataLoader(split(trainSet), { batchSize: 64, shuffle: true, seed: 0 });
-const valLoader = new data.DataLoader(split(valSet), { batchSize: 500 });
-const testLoader = new data.DataLoader(split(testSet), { batchSize: 500 });
+const trainLoader = new data.DataLoader(trainSet, { batchSize: 64, shuffle: true, seed: 0 });
+const valLoader = new data.DataLoader(valSet, { batchSize: 500 });
+const testLoader = new data.DataLoader(testSet, { batchSize: 500 });
 
 const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(512, 10));
 console.log(model.toString());
